@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian package that vessel's build, tests and benchmarks need.
+# Idempotent: safe to run on every CI run.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+pkgs=(
+  # build
+  build-essential meson ninja-build pkg-config
+  libjansson-dev libseccomp-dev
+  # tests
+  bats jq busybox-static iproute2 util-linux procps psmisc
+  # real OCI clients driven by the integration tests
+  podman containerd crun runc
+  # benchmarks
+  hyperfine time
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
