@@ -1,0 +1,485 @@
+/* create: parse the bundle, make the cgroup, clone the init into its
+ * namespaces, answer its handshake, record the container. */
+#include "create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "console.h"
+#include "hooks.h"
+#include "record.h"
+#include "sync.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CONFIG_COPY "config.json"
+
+struct spec *container_load_spec(int dirfd, struct vessel_error *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  if (fs_read_fileat(dirfd, CONFIG_COPY, &text, &len, err) < 0)
+    return NULL;
+  return spec_parse(text, len, err);
+}
+
+/* Everything create made, undone in reverse on failure. */
+struct create_state {
+  const struct runtime_ctx *ctx;
+  const char *id;
+  bool dir_made;
+  struct cgroup *cg;
+  bool cg_made;
+  pid_t pid;
+};
+
+static void create_rollback(struct create_state *st)
+{
+  struct vessel_error ignore;
+  if (st->pid > 0) {
+    kill(st->pid, SIGKILL);
+    waitpid(st->pid, NULL, 0);
+  }
+  if (st->cg && st->cg_made)
+    cgroup_destroy(st->cg, true, &ignore);
+  if (st->dir_made)
+    record_dir_remove(st->ctx, st->id, &ignore);
+}
+
+static int make_state_dir(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
+{
+  if (mkdir(ctx->state_root, 0700) < 0 && errno != EEXIST &&
+      fs_mkdir_p(ctx->state_root, 0700, err) < 0)
+    return -1;
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
+  /* mkdir is the atomic claim on the id */
+  if (mkdir(path, 0700) < 0) {
+    if (errno == EEXIST)
+      return vessel_error_set(err, EEXIST, "container `%s` already exists", id);
+    return vessel_error_set(err, errno, "create state dir `%s`", path);
+  }
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return vessel_error_set(err, errno, "open state dir `%s`", path);
+  return fd;
+}
+
+static const int ns_join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
+                                    CLONE_NEWCGROUP, CLONE_NEWNS};
+
+/* Decides which namespaces the clone creates and which the init joins. pid
+ * and time are joined (or, for time, made) by the runtime itself before the
+ * clone, as they only apply to children. */
+static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid_join_fd,
+                           struct vessel_error *err)
+{
+  const struct spec_linux *l = &s->linux_;
+  *pid_join_fd = -1;
+  for (size_t k = 0; k < ARRAY_SIZE(ns_join_order) + 2; k++) {
+    int type = k < ARRAY_SIZE(ns_join_order) ? ns_join_order[k] : k == ARRAY_SIZE(ns_join_order) ? CLONE_NEWPID : CLONE_NEWTIME;
+    for (size_t i = 0; i < l->n_namespaces; i++) {
+      if (l->namespaces[i].type != type)
+        continue;
+      const char *path = l->namespaces[i].path;
+      if (!path || !path[0]) {
+        c->clone_flags |= (unsigned long)type;
+        continue;
+      }
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return vessel_error_set(err, errno, "linux.namespaces[%zu].path `%s`", i, path);
+      if (type == CLONE_NEWPID) {
+        *pid_join_fd = fd;
+      } else if (type == CLONE_NEWTIME) {
+        close(fd);
+        return vessel_error_set(err, ENOTSUP, "linux.namespaces[%zu]: joining a time namespace is not supported", i);
+      } else {
+        c->join_fds[c->n_join] = fd;
+        c->join_types[c->n_join++] = type;
+      }
+    }
+  }
+  if ((c->clone_flags & CLONE_NEWUSER) && (!l->n_uid_mappings || !l->n_gid_mappings))
+    return vessel_error_set(err, EINVAL, "linux.uidMappings: a new user namespace needs uid and gid mappings");
+  if (s->hostname && s->hostname[0] && !(c->clone_flags & CLONE_NEWUTS)) {
+    bool joined = false;
+    for (int i = 0; i < c->n_join; i++)
+      joined |= c->join_types[i] == CLONE_NEWUTS;
+    if (!joined)
+      return vessel_error_set(err, EINVAL, "hostname: setting the hostname needs a UTS namespace");
+  }
+  return 0;
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+                        struct vessel_error *err)
+{
+  char buf[4096];
+  size_t off = 0;
+  for (size_t i = 0; i < n && off < sizeof buf; i++)
+    off += (size_t)snprintf(buf + off, sizeof buf - off, "%u %u %u\n", m[i].container_id,
+                            m[i].host_id, m[i].size);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  if (fs_write_fileat(AT_FDCWD, path, buf, off, err) < 0)
+    return vessel_error_prefix(err, "user namespace %s", file);
+  return 0;
+}
+
+static int write_time_offsets(const struct spec_linux *l, struct vessel_error *err)
+{
+  char buf[128];
+  int n = snprintf(buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n",
+                   (long long)l->time_offsets.monotonic_secs, l->time_offsets.monotonic_nsecs,
+                   (long long)l->time_offsets.boottime_secs, l->time_offsets.boottime_nsecs);
+  return fs_write_fileat(AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, err);
+}
+
+static void rfc3339_now(char buf[64])
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static char *annotations_json(const struct spec *s)
+{
+  if (!s->n_annotations)
+    return NULL;
+  size_t cap = 64;
+  for (size_t i = 0; i < s->n_annotations; i++)
+    cap += 8 + 2 * (strlen(s->annotations[i].key) + strlen(s->annotations[i].value)) * 3;
+  char *out = malloc(cap);
+  if (!out)
+    return NULL;
+  /* keys and values are plain JSON strings: escape what JSON needs */
+  size_t off = 0;
+  out[off++] = '{';
+  for (size_t i = 0; i < s->n_annotations; i++) {
+    const char *kv[2] = {s->annotations[i].key, s->annotations[i].value};
+    if (i)
+      out[off++] = ',';
+    for (int j = 0; j < 2; j++) {
+      out[off++] = '"';
+      for (const unsigned char *p = (const unsigned char *)kv[j]; *p; p++) {
+        if (*p == '"' || *p == '\\')
+          off += (size_t)sprintf(out + off, "\\%c", *p);
+        else if (*p < 0x20)
+          off += (size_t)sprintf(out + off, "\\u%04x", *p);
+        else
+          out[off++] = (char)*p;
+      }
+      out[off++] = '"';
+      if (j == 0)
+        out[off++] = ':';
+    }
+  }
+  out[off++] = '}';
+  out[off] = '\0';
+  return out;
+}
+
+static pid_t clone_init(unsigned long flags, int cgroup_fd, int *pidfd)
+{
+  struct clone_args args = {
+      .flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+      .pidfd = (uint64_t)(uintptr_t)pidfd,
+      .exit_signal = SIGCHLD,
+      .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+  };
+  return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+static int read_bundle_config(const char *bundle, char **text, size_t *len, struct vessel_error *err)
+{
+  _cleanup_close_ int dir = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return vessel_error_set(err, errno, "bundle `%s`", bundle);
+  if (fs_read_fileat(dir, "config.json", text, len, err) < 0)
+    return vessel_error_prefix(err, "bundle `%s`", bundle);
+  return 0;
+}
+
+/* Answers the init until it reports it is created. */
+static int serve_init(struct create_state *st, const struct spec *s, struct container_record *rec,
+                      int sync_fd, struct vessel_error *err)
+{
+  for (;;) {
+    struct sync_msg m;
+    int fd = -1;
+    if (sync_recv(sync_fd, &m, &fd, err) < 0)
+      return -1;
+    switch (m.type) {
+    case SYNC_RUN_HOOKS: {
+      _cleanup_free_ char *state = record_state_json(rec, CONTAINER_CREATING);
+      if (hooks_run(&s->hooks, SPEC_HOOK_PRESTART, state, err) < 0 ||
+          hooks_run(&s->hooks, SPEC_HOOK_CREATE_RUNTIME, state, err) < 0) {
+        sync_send_error(sync_fd, err);
+        return -1;
+      }
+      if (sync_send_text(sync_fd, SYNC_HOOKS_DONE, state, err) < 0)
+        return -1;
+      break;
+    }
+    case SYNC_CREATED:
+      return 0;
+    case SYNC_ERROR:
+      err->code = m.code;
+      memcpy(err->msg, m.text, sizeof err->msg);
+      return -1;
+    default:
+      if (fd >= 0)
+        close(fd);
+      return vessel_error_set(err, EPROTO, "unexpected message %d from container init", m.type);
+    }
+  }
+}
+
+int container_create(const struct runtime_ctx *ctx, const struct runtime_create_opts *o,
+                     enum init_mode mode, struct created_container *out, struct vessel_error *err)
+{
+  if (runtime_check_id(o->id, err) < 0)
+    return -1;
+  if (ctx->systemd_cgroup && access("/run/systemd/system", F_OK) < 0)
+    return vessel_error_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running on this host "
+                                          "(use the cgroupfs driver)");
+  char bundle[PATH_MAX];
+  if (!realpath(o->bundle && o->bundle[0] ? o->bundle : ".", bundle))
+    return vessel_error_set(err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  _cleanup_free_ char *config = NULL;
+  size_t config_len;
+  if (read_bundle_config(bundle, &config, &config_len, err) < 0)
+    return -1;
+  struct spec *s = spec_parse(config, config_len, err);
+  if (!s)
+    return vessel_error_prefix(err, "config.json");
+  int r = -1;
+  struct create_state st = {.ctx = ctx, .id = o->id, .pid = -1};
+  struct init_config c = {.spec = s, .bundle = bundle, .mode = mode, .sync_fd = -1,
+                          .console_fd = -1, .start_pipe = {-1, -1}};
+  int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
+  _cleanup_close_ int dirfd = -1;
+  _cleanup_free_ char *annotations = NULL;
+  struct seccomp_program seccomp = {0};
+  char rootfs[PATH_MAX];
+  struct container_record rec = {0};
+
+  if (!s->process.present) {
+    vessel_error_set(err, EINVAL, "config.json: process: missing");
+    goto out;
+  }
+  {
+    char joined[PATH_MAX * 2];
+    const char *root = s->root_path;
+    if (root[0] != '/') {
+      snprintf(joined, sizeof joined, "%s/%s", bundle, root);
+      root = joined;
+    }
+    if (!realpath(root, rootfs)) {
+      vessel_error_set(err, errno, "root.path `%s`", s->root_path);
+      goto out;
+    }
+    c.rootfs = rootfs;
+  }
+  if (s->process.terminal && !o->console_socket) {
+    vessel_error_set(err, EINVAL, "process.terminal is true: --console-socket is required");
+    goto out;
+  }
+  if (s->process.apparmor_profile && s->process.apparmor_profile[0] &&
+      access("/sys/kernel/security/apparmor", F_OK) < 0)
+    log_warning("apparmor profile `%s` ignored: apparmor is not enabled on this host",
+                s->process.apparmor_profile);
+  if (s->process.selinux_label && s->process.selinux_label[0] &&
+      access("/sys/fs/selinux/enforce", F_OK) < 0)
+    log_warning("selinux label ignored: selinux is not enabled on this host");
+  if (plan_namespaces(s, &c, &pid_join_fd, err) < 0)
+    goto out;
+  if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
+    goto out;
+  c.seccomp = s->linux_.seccomp ? &seccomp : NULL;
+  c.cap_last = caps_last_cap();
+  c.no_pivot = o->no_pivot;
+  c.no_new_keyring = o->no_new_keyring;
+  c.preserve_fds = o->preserve_fds;
+
+  dirfd = make_state_dir(ctx, o->id, err);
+  if (dirfd < 0)
+    goto out;
+  st.dir_made = true;
+  if (fs_write_atomic(dirfd, CONFIG_COPY, config, config_len, false, err) < 0)
+    goto out;
+
+  enum cgroup_mode cg_mode;
+  if (cgroup_detect(CGROUP_ROOT, &cg_mode, err) < 0)
+    goto out;
+  st.cg = cgroup_new(CGROUP_ROOT, cg_mode, s->linux_.cgroups_path, o->id, err);
+  if (!st.cg || cgroup_create(st.cg, s->linux_.resources, err) < 0)
+    goto out;
+  st.cg_made = true;
+  c.cgroup_path = cgroup_path(st.cg);
+  c.cgroup_mode = cg_mode;
+  cgroup_fd = cgroup_clone_fd(st.cg, err);
+  /* on v1 the init is moved into its cgroup after the clone: its cgroup
+   * namespace must be made after that, by the init itself */
+  c.wait_cgroup = cgroup_fd < 0;
+  if (c.wait_cgroup && (c.clone_flags & CLONE_NEWCGROUP)) {
+    c.clone_flags &= ~(unsigned long)CLONE_NEWCGROUP;
+    c.unshare_cgroupns = true;
+  }
+  c.wait_go = (c.clone_flags & CLONE_NEWUSER) != 0;
+  c.hooks_sync = s->hooks.n[SPEC_HOOK_PRESTART] || s->hooks.n[SPEC_HOOK_CREATE_RUNTIME] ||
+                 s->hooks.n[SPEC_HOOK_CREATE_CONTAINER] || s->hooks.n[SPEC_HOOK_START_CONTAINER];
+
+  if (o->console_socket && s->process.terminal) {
+    c.console_fd = console_socket_connect(o->console_socket, err);
+    if (c.console_fd < 0)
+      goto out;
+  }
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    vessel_error_set(err, errno, "socketpair");
+    goto out;
+  }
+  if (mode == INIT_MODE_CREATE && pipe2(c.start_pipe, O_CLOEXEC) < 0) {
+    vessel_error_set(err, errno, "pipe");
+    goto out;
+  }
+  c.sync_fd = sv[1];
+
+  annotations = annotations_json(s);
+  rec.id = (char *)o->id;
+  rec.bundle = bundle;
+  rec.rootfs = rootfs;
+  rec.annotations_json = annotations;
+  rec.cgroup_path = (char *)cgroup_path(st.cg);
+  rec.cgroup_mode = cg_mode;
+  rec.start_fd = c.start_pipe[1];
+
+  /* pid and time namespaces apply to children only: enter (or make) them
+   * for the clone, then return to ours */
+  if (pid_join_fd >= 0) {
+    own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (setns(pid_join_fd, CLONE_NEWPID) < 0) {
+      vessel_error_set(err, errno, "join pid namespace");
+      goto out;
+    }
+  }
+  if (c.clone_flags & CLONE_NEWTIME) {
+    c.clone_flags &= ~(unsigned long)CLONE_NEWTIME;
+    own_time_ns = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    if (unshare(CLONE_NEWTIME) < 0) {
+      vessel_error_set(err, errno, "unshare the time namespace");
+      goto out;
+    }
+    if (s->linux_.time_offsets.set && write_time_offsets(&s->linux_, err) < 0)
+      goto out;
+  }
+  fflush(NULL);
+  int pidfd = -1;
+  pid_t pid = clone_init(c.clone_flags, cgroup_fd, &pidfd);
+  if (pid == 0) {
+    close(sv[0]);
+    init_main(&c);
+  }
+  int clone_errno = errno;
+  if (own_pid_ns >= 0)
+    setns(own_pid_ns, CLONE_NEWPID);
+  if (own_time_ns >= 0)
+    setns(own_time_ns, CLONE_NEWTIME);
+  if (pid < 0) {
+    vessel_error_set(err, clone_errno, "clone the container init");
+    goto out;
+  }
+  st.pid = pid;
+  close(sv[1]);
+  sv[1] = -1;
+  if (c.clone_flags & CLONE_NEWUSER) {
+    if (write_id_map(pid, "uid_map", s->linux_.uid_mappings, s->linux_.n_uid_mappings, err) < 0 ||
+        write_id_map(pid, "gid_map", s->linux_.gid_mappings, s->linux_.n_gid_mappings, err) < 0)
+      goto out;
+  }
+  if (c.wait_cgroup && cgroup_enter(st.cg, pid, err) < 0)
+    goto out;
+  if ((c.wait_go || c.wait_cgroup) && sync_send(sv[0], SYNC_GO, -1, err) < 0)
+    goto out;
+  rec.pid = pid;
+  if (serve_init(&st, s, &rec, sv[0], err) < 0)
+    goto out;
+  rec.start_time = proc_start_time(pid);
+  char created[64];
+  rfc3339_now(created);
+  rec.created = created;
+  if (record_write(dirfd, &rec, err) < 0)
+    goto out;
+  if (o->pid_file) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", o->pid_file);
+    char *slash = strrchr(path, '/');
+    _cleanup_close_ int pdir = -1;
+    const char *name = path;
+    if (slash) {
+      *slash = '\0';
+      pdir = open(path[0] ? path : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      name = slash + 1;
+    }
+    if (fs_write_atomic(slash ? pdir : AT_FDCWD, name, buf, (size_t)n, false, err) < 0) {
+      vessel_error_prefix(err, "--pid-file");
+      goto out;
+    }
+  }
+  out->pid = pid;
+  out->pidfd = pidfd;
+  out->sync_fd = sv[0];
+  sv[0] = -1;
+  st.pid = -1;
+  st.dir_made = false;
+  st.cg_made = false;
+  r = 0;
+out:
+  if (r < 0)
+    create_rollback(&st);
+  if (st.cg)
+    cgroup_free(st.cg);
+  for (int i = 0; i < 2; i++) {
+    if (sv[i] >= 0)
+      close(sv[i]);
+    if (c.start_pipe[i] >= 0)
+      close(c.start_pipe[i]);
+  }
+  for (int i = 0; i < c.n_join; i++)
+    close(c.join_fds[i]);
+  if (c.console_fd >= 0)
+    close(c.console_fd);
+  if (pid_join_fd >= 0)
+    close(pid_join_fd);
+  if (own_pid_ns >= 0)
+    close(own_pid_ns);
+  if (own_time_ns >= 0)
+    close(own_time_ns);
+  if (cgroup_fd >= 0)
+    close(cgroup_fd);
+  seccomp_program_free(&seccomp);
+  spec_free(s);
+  return r;
+}

@@ -1,0 +1,24 @@
+/* Creating a container: the runtime's side of the handshake with its init. */
+#pragma once
+#include <sys/types.h>
+
+#include "init.h"
+#include "runtime.h"
+
+struct created_container {
+  pid_t pid;
+  int pidfd;
+  int sync_fd; /* open in run mode: EOF once the process has exec'd */
+};
+
+/* Creates the container; in INIT_MODE_RUN the init waits for SYNC_START on
+ * out->sync_fd instead of the start pipe. On failure nothing is left. */
+int container_create(const struct runtime_ctx *ctx, const struct runtime_create_opts *o,
+                     enum init_mode mode, struct created_container *out, struct vessel_error *err);
+
+/* Waits for pid, forwarding the usual signals to it; returns the exit code a
+ * front end exits with (128+signal when killed). */
+int container_wait_forwarding(pid_t pid, int pidfd);
+
+/* Reads the config saved in the state dir at create time. */
+struct spec *container_load_spec(int dirfd, struct vessel_error *err);

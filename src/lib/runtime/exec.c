@@ -1,0 +1,234 @@
+/* exec: a new process inside a running container. It joins every namespace
+ * and the cgroup of the container, and gets the spec's restrictions (caps,
+ * no_new_privs, seccomp, rlimits) before execve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "console.h"
+#include "create.h"
+#include "process.h"
+#include "record.h"
+#include "runtime.h"
+#include "sync.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+static const struct {
+  const char *name;
+  int type;
+} ns_files[] = {
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"net", CLONE_NEWNET},
+    {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},  {"cgroup", CLONE_NEWCGROUP},
+    {"pid", CLONE_NEWPID},   {"time", CLONE_NEWTIME},
+};
+
+/* The namespaces of pid that differ from ours (setns into our own user
+ * namespace is an error). */
+static int namespaces_to_join(pid_t pid)
+{
+  int flags = 0;
+  for (size_t i = 0; i < sizeof ns_files / sizeof ns_files[0]; i++) {
+    char a[64], b[64];
+    snprintf(a, sizeof a, "/proc/%d/ns/%s", (int)pid, ns_files[i].name);
+    snprintf(b, sizeof b, "/proc/self/ns/%s", ns_files[i].name);
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino != sb.st_ino)
+      flags |= ns_files[i].type;
+  }
+  return flags;
+}
+
+struct exec_child {
+  const struct runtime_exec_opts *o;
+  const struct seccomp_program *seccomp;
+  int pidfd; /* of the container init */
+  int ns_flags;
+  int sync_fd;
+  int console_fd;
+  bool wait_cgroup;
+  int cap_last;
+};
+
+static __attribute__((noreturn)) void exec_child_main(struct exec_child *x)
+{
+  struct vessel_error err = {0};
+  const struct spec_process *p = x->o->process;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* no process of the container may read our memory or /proc/<pid>/exe
+   * while we still run the runtime's code (CVE-2019-5736) */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (!x->o->detach)
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (x->wait_cgroup && sync_expect(x->sync_fd, SYNC_GO, NULL, &err) < 0)
+    _exit(1);
+  int flags = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  if (flags && setns(x->pidfd, flags) < 0) {
+    vessel_error_set(&err, errno, "join the container's namespaces");
+    goto fail;
+  }
+  _cleanup_close_ int tty = -1;
+  if (p->terminal && x->console_fd >= 0) {
+    tty = console_setup_exec(x->console_fd, p, &err);
+    if (tty < 0 || console_become(tty, &err) < 0)
+      goto fail;
+  }
+  _cleanup_free_ char *exe = NULL;
+  if (process_apply_rlimits(p, &err) < 0 || process_chdir(p, &err) < 0 ||
+      process_find_executable(p, &exe, &err) < 0)
+    goto fail;
+  struct process_security sec = {.process = p, .seccomp = x->seccomp, .cap_last = x->cap_last,
+                                 .preserve_fds = x->o->preserve_fds};
+  if (process_apply_security(&sec, &err) < 0)
+    goto fail;
+  process_exec(exe, p, &err);
+fail:
+  sync_send_error(x->sync_fd, &err);
+  _exit(1);
+}
+
+int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct runtime_exec_opts *o,
+                 int *status, struct vessel_error *err)
+{
+  *status = 0;
+  _cleanup_close_ int dirfd = record_dir_open(ctx, id, err);
+  if (dirfd < 0)
+    return -1;
+  struct container_record rec = {0};
+  if (record_read(dirfd, &rec, err) < 0)
+    return -1;
+  int r = -1;
+  struct spec *s = NULL;
+  struct cgroup *cg = NULL;
+  struct seccomp_program seccomp = {0};
+  int sv[2] = {-1, -1}, own_pid_ns = -1, cgroup_fd = -1, console_fd = -1;
+  _cleanup_close_ int pidfd = -1;
+  _cleanup_close_ int cpidfd = -1;
+  enum container_status st = record_status(&rec);
+  if (st != CONTAINER_RUNNING && st != CONTAINER_CREATED) {
+    vessel_error_set(err, EINVAL, "cannot exec in container `%s`: it is %s", id, container_status_name(st));
+    goto out;
+  }
+  s = container_load_spec(dirfd, err);
+  if (!s)
+    goto out;
+  if (!o->process || !o->process->args || !o->process->args[0]) {
+    vessel_error_set(err, EINVAL, "exec: no command given");
+    goto out;
+  }
+  if (o->process->terminal && !o->console_socket) {
+    vessel_error_set(err, EINVAL, "exec --tty needs --console-socket");
+    goto out;
+  }
+  pidfd = (int)syscall(SYS_pidfd_open, rec.pid, 0);
+  if (pidfd < 0) {
+    vessel_error_set(err, errno, "open container init %d", (int)rec.pid);
+    goto out;
+  }
+  if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
+    goto out;
+  cg = record_cgroup(&rec, err);
+  if (!cg)
+    goto out;
+  cgroup_fd = cgroup_clone_fd(cg, err);
+  if (o->process->terminal && (console_fd = console_socket_connect(o->console_socket, err)) < 0)
+    goto out;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    vessel_error_set(err, errno, "socketpair");
+    goto out;
+  }
+  struct exec_child x = {.o = o, .seccomp = s->linux_.seccomp ? &seccomp : NULL, .pidfd = pidfd,
+                         .ns_flags = namespaces_to_join(rec.pid), .sync_fd = sv[1],
+                         .console_fd = console_fd, .wait_cgroup = cgroup_fd < 0,
+                         .cap_last = caps_last_cap()};
+  int pre = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+  if (pre) {
+    own_pid_ns = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (setns(pidfd, pre) < 0) {
+      vessel_error_set(err, errno, "join the container's pid namespace");
+      goto out;
+    }
+  }
+  fflush(NULL);
+  int child_pidfd = -1;
+  struct clone_args args = {
+      .flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+      .pidfd = (uint64_t)(uintptr_t)&child_pidfd,
+      .exit_signal = SIGCHLD,
+      .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+  };
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid == 0) {
+    close(sv[0]);
+    exec_child_main(&x);
+  }
+  int clone_errno = errno;
+  if (pre && own_pid_ns >= 0)
+    setns(own_pid_ns, pre);
+  if (pid < 0) {
+    vessel_error_set(err, clone_errno, "clone the exec process");
+    goto out;
+  }
+  cpidfd = child_pidfd;
+  close(sv[1]);
+  sv[1] = -1;
+  if (x.wait_cgroup) {
+    if (cgroup_enter(cg, pid, err) < 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      goto out;
+    }
+    if (sync_send(sv[0], SYNC_GO, -1, err) < 0)
+      goto out;
+  }
+  struct sync_msg m;
+  struct vessel_error e2;
+  if (sync_recv(sv[0], &m, NULL, &e2) == 0 && m.type == SYNC_ERROR) {
+    err->code = m.code;
+    memcpy(err->msg, m.text, sizeof err->msg);
+    waitpid(pid, NULL, 0);
+    goto out;
+  }
+  if (o->pid_file) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+    _cleanup_close_ int f = open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f < 0 || write(f, buf, (size_t)n) != n) {
+      vessel_error_set(err, errno, "write --pid-file `%s`", o->pid_file);
+      goto out;
+    }
+  }
+  if (!o->detach)
+    *status = container_wait_forwarding(pid, cpidfd);
+  r = 0;
+out:
+  for (int i = 0; i < 2; i++)
+    if (sv[i] >= 0)
+      close(sv[i]);
+  if (own_pid_ns >= 0)
+    close(own_pid_ns);
+  if (cgroup_fd >= 0)
+    close(cgroup_fd);
+  if (console_fd >= 0)
+    close(console_fd);
+  if (cg)
+    cgroup_free(cg);
+  seccomp_program_free(&seccomp);
+  spec_free(s);
+  container_record_free(&rec);
+  return r;
+}

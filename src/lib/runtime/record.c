@@ -1,0 +1,216 @@
+/* Container records: state.json read/write and status judgement. */
+#include "record.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+void container_record_free(struct container_record *r)
+{
+  free(r->id);
+  free(r->bundle);
+  free(r->rootfs);
+  free(r->created);
+  free(r->owner);
+  free(r->cgroup_path);
+  free(r->annotations_json);
+  memset(r, 0, sizeof *r);
+}
+
+int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
+{
+  if (runtime_check_id(id, err) < 0)
+    return -1;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT)
+    return vessel_error_set(err, ENOENT, "container `%s` does not exist", id);
+  if (fd < 0)
+    return vessel_error_set(err, errno, "open state of `%s`", id);
+  return fd;
+}
+
+int record_write(int dirfd, const struct container_record *r, struct vessel_error *err)
+{
+  json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:b}", "id", r->id,
+                        "pid", (int)r->pid, "start_time", (json_int_t)r->start_time, "bundle",
+                        r->bundle, "rootfs", r->rootfs, "created", r->created, "owner",
+                        r->owner ? r->owner : "", "cgroup_path", r->cgroup_path, "cgroup_mode",
+                        (int)r->cgroup_mode, "start_fd", r->start_fd, "started", r->started);
+  if (!o)
+    return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
+  if (r->annotations_json) {
+    json_t *a = json_loads(r->annotations_json, 0, NULL);
+    if (a)
+      json_object_set_new(o, "annotations", a);
+  }
+  _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  if (!text)
+    return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
+  /* the state dir is on tmpfs (/run): a rename is enough, fsync buys nothing */
+  return fs_write_atomic(dirfd, "state.json", text, strlen(text), false, err);
+}
+
+static char *dup_str(json_t *o, const char *key)
+{
+  const char *s = json_string_value(json_object_get(o, key));
+  return s ? strdup(s) : NULL;
+}
+
+int record_read(int dirfd, struct container_record *r, struct vessel_error *err)
+{
+  _cleanup_free_ char *text = NULL;
+  if (fs_read_fileat(dirfd, "state.json", &text, NULL, err) < 0)
+    return -1;
+  json_error_t jerr;
+  json_t *o = json_loads(text, 0, &jerr);
+  if (!o || !json_is_object(o)) {
+    json_decref(o);
+    return vessel_error_set(err, EINVAL, "corrupt state.json: %s", jerr.text);
+  }
+  memset(r, 0, sizeof *r);
+  r->id = dup_str(o, "id");
+  r->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+  r->start_time = (unsigned long long)json_integer_value(json_object_get(o, "start_time"));
+  r->bundle = dup_str(o, "bundle");
+  r->rootfs = dup_str(o, "rootfs");
+  r->created = dup_str(o, "created");
+  r->owner = dup_str(o, "owner");
+  r->cgroup_path = dup_str(o, "cgroup_path");
+  r->cgroup_mode = (enum cgroup_mode)json_integer_value(json_object_get(o, "cgroup_mode"));
+  r->start_fd = (int)json_integer_value(json_object_get(o, "start_fd"));
+  r->started = json_is_true(json_object_get(o, "started"));
+  json_t *a = json_object_get(o, "annotations");
+  if (a)
+    r->annotations_json = json_dumps(a, JSON_COMPACT);
+  json_decref(o);
+  if (!r->id || !r->bundle) {
+    container_record_free(r);
+    return vessel_error_set(err, EINVAL, "corrupt state.json: missing fields");
+  }
+  return 0;
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm may hold spaces and parens: fields restart after the last ')' */
+  char *p = strrchr(buf, ')');
+  if (!p || p[1] != ' ')
+    return 0;
+  char state = p[2];
+  if (state == 'Z' || state == 'X')
+    return 0;
+  p += 2;
+  /* field 3 is state; start time is field 22 */
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (!p)
+      return 0;
+    p++;
+  }
+  return strtoull(p, NULL, 10);
+}
+
+enum container_status record_status(const struct container_record *r)
+{
+  if (r->pid <= 0 || proc_start_time(r->pid) != r->start_time)
+    return CONTAINER_STOPPED;
+  if (!r->started)
+    return CONTAINER_CREATED;
+  struct vessel_error err;
+  struct cgroup *cg = record_cgroup(r, &err);
+  if (cg) {
+    int frozen = cgroup_is_frozen(cg, &err);
+    cgroup_free(cg);
+    if (frozen > 0)
+      return CONTAINER_PAUSED;
+  }
+  return CONTAINER_RUNNING;
+}
+
+char *record_state_json(const struct container_record *r, enum container_status status)
+{
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "ociVersion", SPEC_OCI_VERSION, "id", r->id,
+                        "status", container_status_name(status), "bundle", r->bundle);
+  if (!o)
+    return NULL;
+  if (status != CONTAINER_STOPPED && r->pid > 0)
+    json_object_set_new(o, "pid", json_integer(r->pid));
+  else
+    json_object_set_new(o, "pid", json_integer(0));
+  if (r->rootfs)
+    json_object_set_new(o, "rootfs", json_string(r->rootfs));
+  if (r->created)
+    json_object_set_new(o, "created", json_string(r->created));
+  if (r->owner)
+    json_object_set_new(o, "owner", json_string(r->owner));
+  json_t *a = r->annotations_json ? json_loads(r->annotations_json, 0, NULL) : NULL;
+  if (a)
+    json_object_set_new(o, "annotations", a);
+  char *text = json_dumps(o, JSON_INDENT(2));
+  json_decref(o);
+  return text;
+}
+
+static int remove_tree_at(int parent, const char *name)
+{
+  _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return unlinkat(parent, name, 0);
+  DIR *d = fdopendir(fd);
+  if (!d)
+    return -1;
+  fd = -1; /* owned by d now */
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    if (e->d_type == DT_DIR)
+      remove_tree_at(dirfd(d), e->d_name);
+    else
+      unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
+  return unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+int record_dir_remove(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
+{
+  _cleanup_close_ int root = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return vessel_error_set(err, errno, "open `%s`", ctx->state_root);
+  if (remove_tree_at(root, id) < 0 && errno != ENOENT)
+    return vessel_error_set(err, errno, "remove state of `%s`", id);
+  return 0;
+}
+
+struct cgroup *record_cgroup(const struct container_record *r, struct vessel_error *err)
+{
+  if (!r->cgroup_path) {
+    vessel_error_set(err, ENOENT, "container `%s` has no cgroup", r->id);
+    return NULL;
+  }
+  return cgroup_open(CGROUP_ROOT, r->cgroup_mode, r->cgroup_path, err);
+}

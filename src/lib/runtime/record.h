@@ -1,0 +1,46 @@
+/* A container's record in the state dir (<root>/<id>/state.json): what every
+ * later command needs to find and judge the container. Written atomically. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "runtime.h"
+
+struct container_record {
+  char *id;
+  pid_t pid;
+  unsigned long long start_time; /* /proc/<pid>/stat field 22: guards against pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *created;
+  char *owner;
+  char *cgroup_path;
+  enum cgroup_mode cgroup_mode;
+  int start_fd;  /* fd number, in the init, of the start pipe's write end */
+  bool started;
+  char *annotations_json;
+};
+
+void container_record_free(struct container_record *r);
+
+/* Opens <root>/<id> (O_DIRECTORY); ENOENT means no such container. */
+int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
+
+int record_write(int dirfd, const struct container_record *r, struct vessel_error *err);
+int record_read(int dirfd, struct container_record *r, struct vessel_error *err);
+
+/* Judges the container's status from its record and the live process. */
+enum container_status record_status(const struct container_record *r);
+
+/* Start time of pid from /proc, 0 when the process is gone or a zombie. */
+unsigned long long proc_start_time(pid_t pid);
+
+/* The state JSON of the runtime-spec for hooks and `state`. */
+char *record_state_json(const struct container_record *r, enum container_status status);
+
+/* Removes the container's state dir and everything in it. */
+int record_dir_remove(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
+
+/* Opens the container's cgroup from the record. */
+struct cgroup *record_cgroup(const struct container_record *r, struct vessel_error *err);

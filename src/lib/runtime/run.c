@@ -1,0 +1,154 @@
+/* run: create + start in one step. In the foreground the runtime stays,
+ * forwards signals, waits for the container and deletes it. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "create.h"
+#include "hooks.h"
+#include "record.h"
+#include "runtime.h"
+#include "sync.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+static int status_code(int status)
+{
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return 255;
+}
+
+int container_wait_forwarding(pid_t pid, int pidfd)
+{
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaddset(&set, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  _cleanup_close_ int sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+  for (;;) {
+    int r = poll(pfd, 2, -1);
+    if (r < 0 && errno != EINTR)
+      break;
+    if (pfd[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sigfd, &si, sizeof si) == sizeof si)
+        syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo, NULL, 0);
+    }
+    if (pfd[0].revents & POLLIN)
+      break;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return status_code(status);
+}
+
+static int mark_started(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
+{
+  _cleanup_close_ int dirfd = record_dir_open(ctx, id, err);
+  struct container_record rec = {0};
+  if (dirfd < 0 || record_read(dirfd, &rec, err) < 0)
+    return -1;
+  rec.started = true;
+  int r = record_write(dirfd, &rec, err);
+  container_record_free(&rec);
+  return r;
+}
+
+static void run_poststart(const struct runtime_ctx *ctx, const char *id)
+{
+  struct vessel_error err;
+  _cleanup_close_ int dirfd = record_dir_open(ctx, id, &err);
+  struct spec *s = dirfd >= 0 ? container_load_spec(dirfd, &err) : NULL;
+  if (s && s->hooks.n[SPEC_HOOK_POSTSTART]) {
+    _cleanup_free_ char *state = NULL;
+    runtime_state_json(ctx, id, &state, &err);
+    hooks_run_warn(&s->hooks, SPEC_HOOK_POSTSTART, state ? state : "{}");
+  }
+  spec_free(s);
+}
+
+/* Starts a container created in run mode, waits for it and deletes it. */
+static int run_foreground(const struct runtime_ctx *ctx, const char *id,
+                          const struct created_container *cc, int *status,
+                          struct vessel_error *err)
+{
+  struct vessel_error ignore;
+  if (mark_started(ctx, id, err) < 0 || sync_send(cc->sync_fd, SYNC_START, -1, err) < 0)
+    goto fail;
+  /* the sync socket closes on execve: EOF means the process runs; an error
+   * message means it could not be executed */
+  struct sync_msg m;
+  if (sync_recv(cc->sync_fd, &m, NULL, &ignore) == 0 && m.type == SYNC_ERROR) {
+    err->code = m.code;
+    memcpy(err->msg, m.text, sizeof err->msg);
+    goto fail;
+  }
+  run_poststart(ctx, id);
+  *status = container_wait_forwarding(cc->pid, cc->pidfd);
+  return runtime_delete(ctx, id, true, err);
+fail:
+  runtime_delete(ctx, id, true, &ignore);
+  waitpid(cc->pid, NULL, 0);
+  return -1;
+}
+
+int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts *o, bool detach,
+                int *status, struct vessel_error *err)
+{
+  *status = 0;
+  if (detach) {
+    struct created_container cc;
+    if (container_create(ctx, o, INIT_MODE_CREATE, &cc, err) < 0)
+      return -1;
+    close(cc.pidfd);
+    close(cc.sync_fd);
+    if (runtime_start(ctx, o->id, err) < 0) {
+      struct vessel_error ignore;
+      runtime_delete(ctx, o->id, true, &ignore);
+      return -1;
+    }
+    return 0;
+  }
+  /* block the forwarded signals before the clone: none may be lost, and the
+   * init unblocks them for itself */
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaddset(&set, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  struct created_container cc;
+  int r = container_create(ctx, o, INIT_MODE_RUN, &cc, err);
+  if (r == 0) {
+    r = run_foreground(ctx, o->id, &cc, status, err);
+    close(cc.pidfd);
+    close(cc.sync_fd);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return r;
+}
+
+int runtime_create(const struct runtime_ctx *ctx, const struct runtime_create_opts *o,
+                   struct vessel_error *err)
+{
+  struct created_container cc;
+  if (container_create(ctx, o, INIT_MODE_CREATE, &cc, err) < 0)
+    return -1;
+  close(cc.pidfd);
+  close(cc.sync_fd);
+  return 0;
+}
