@@ -42,6 +42,13 @@ int jerr(struct jctx *c, const struct jpath *p, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  /* values from the config are quoted in messages: keep them one line */
+  for (char *m = msg; *m; m++)
+    if ((unsigned char)*m < 0x20 || *m == 0x7f)
+      *m = '?';
+  for (char *m = path; *m; m++)
+    if ((unsigned char)*m < 0x20 || *m == 0x7f)
+      *m = '?';
   return vessel_error_set(c->err, 0, "%s: %s", path, msg);
 }
 
