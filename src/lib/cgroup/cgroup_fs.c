@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,18 @@ int cg_file_error(struct cgroup *cg, struct cg_hier *h, int errnum, const char *
     return vessel_error_set(err, errnum, "%s `%s` to `%s%s%s/%s`", what, value, h->mount,
                             cg->path, sep, name);
   return vessel_error_set(err, errnum, "%s `%s%s%s/%s`", what, h->mount, cg->path, sep, name);
+}
+
+int cg_unsupported(struct vessel_error *err, const char *fmt, ...)
+{
+  if (!err)
+    return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  err->code = ENOTSUP;
+  return -1;
 }
 
 static int write_all(int fd, const char *buf, size_t len)

@@ -106,6 +106,9 @@ bool cg_has_file(struct cg_hier *h, int dirfd, const char *name);
  * stripped). Returns the length, or -1 with err set (err->code ENOENT). */
 ssize_t cg_read(struct cgroup *cg, struct cg_hier *h, int dirfd, const char *name, char *buf,
                 size_t size, struct vessel_error *err);
+/* An error for what the host cannot do (code ENOTSUP), without strerror's
+ * words after the message. Returns -1. */
+int cg_unsupported(struct vessel_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Error for a failed access to h's file name, with the full path. */
 int cg_file_error(struct cgroup *cg, struct cg_hier *h, int errnum, const char *what,
                   const char *name, const char *value, struct vessel_error *err);

@@ -89,7 +89,7 @@ static struct cg_hier *freezer(struct cgroup *cg, struct vessel_error *err)
 {
   struct cg_hier *h = cg_find_hier(cg, CG_FREEZER);
   if (!h)
-    vessel_error_set(err, ENOTSUP, "freeze cgroup `%s`: the freezer controller is not mounted",
+    cg_unsupported(err, "freeze cgroup `%s`: the freezer controller is not mounted",
                      cg->path);
   return h;
 }

@@ -23,7 +23,7 @@ static int use(struct v1 *w, struct cgroup *cg, enum cg_ctrl c, const char *limi
 {
   *w = (struct v1){.cg = cg, .err = err, .fd = -1, .h = cg_find_hier(cg, c)};
   if (!w->h)
-    return vessel_error_set(err, ENOTSUP, "%s: the %s controller is not mounted", limit,
+    return cg_unsupported(err, "%s: the %s controller is not mounted", limit,
                             cg_ctrl_name(c));
   w->fd = cg_hier_fd(cg, w->h, err);
   return w->fd < 0 ? -1 : 0;
@@ -248,7 +248,7 @@ static int apply_blkio(struct cgroup *cg, const struct spec_resources *r, struct
   const char *weight = bfq ? "blkio.bfq.weight" : "blkio.weight";
   const char *weight_dev = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
   if ((b->weight.set || b->n_weight_device) && !cg_has_file(w.h, w.fd, weight))
-    return vessel_error_set(err, ENOTSUP,
+    return cg_unsupported(err,
                             "blockIO weight: the blkio controller has no weight here (no CFQ or "
                             "BFQ I/O scheduler)");
   if (b->weight.set && put_u64(&w, weight, b->weight.v) < 0)
@@ -422,7 +422,7 @@ int cg_v1_apply(struct cgroup *cg, const struct spec_resources *res, bool update
                 struct vessel_error *err)
 {
   if (res->n_unified)
-    return vessel_error_set(err, ENOTSUP,
+    return cg_unsupported(err,
                             "unified: `%s` needs cgroup v2 but this host uses cgroup v1",
                             res->unified[0].key ? res->unified[0].key : "");
   if (apply_devices(cg, res, err) < 0 || apply_memory(cg, res, update, err) < 0 ||

@@ -78,7 +78,7 @@ int cg_v2_needed(struct cgroup *cg, const struct spec_resources *r, unsigned ava
     if (!table[i].set)
       continue;
     if (!(avail & CG_BIT(table[i].ctrl)))
-      return vessel_error_set(err, ENOTSUP, "%s: the %s controller is not available in `%s`",
+      return cg_unsupported(err, "%s: the %s controller is not available in `%s`",
                               table[i].limit, cg_ctrl_name(table[i].ctrl), cg->root);
     *mask |= CG_BIT(table[i].ctrl);
   }
@@ -90,7 +90,7 @@ int cg_v2_needed(struct cgroup *cg, const struct spec_resources *r, unsigned ava
     if (c < 0 || c == CG_NAMED)
       continue; /* cgroup.* and other core files */
     if (!(avail & CG_BIT(c)))
-      return vessel_error_set(err, ENOTSUP, "unified `%s`: the %s controller is not available in `%s`",
+      return cg_unsupported(err, "unified `%s`: the %s controller is not available in `%s`",
                               key, cg_ctrl_name((enum cg_ctrl)c), cg->root);
     *mask |= CG_BIT(c);
   }
@@ -197,7 +197,7 @@ static int apply_cpu(struct v2 *w, const struct spec_resources *r, bool update)
   const typeof(r->cpu) *c = &r->cpu;
   if ((c->realtime_period.set && c->realtime_period.v) ||
       (c->realtime_runtime.set && c->realtime_runtime.v))
-    return vessel_error_set(w->err, ENOTSUP, "cpu realtime: cgroup v2 has no realtime budget");
+    return cg_unsupported(w->err, "cpu realtime: cgroup v2 has no realtime budget");
   char buf[64];
   if (c->shares.set && c->shares.v) {
     snprintf(buf, sizeof buf, "%" PRIu64, shares_to_weight(c->shares.v));
@@ -299,7 +299,7 @@ static int apply_io(struct v2 *w, const struct spec_resources *r)
     char buf[80];
     if (b->weight.set && b->weight.v) {
       snprintf(buf, sizeof buf, "%" PRIu64, bfq ? b->weight.v : blkio_to_io_weight(b->weight.v));
-      if (put(w, file, buf) < 0)
+      if (put_line(w, file, buf) < 0) /* shares the file with the device lines */
         return -1;
     }
     for (size_t i = 0; i < b->n_weight_device; i++) {
