@@ -1,16 +1,25 @@
-/* seccomp: the cost of compiling a docker-like default profile (~350 names,
- * allow-list, deny with EPERM), paid on every container start. */
+/* seccomp with a docker-like default profile (~350 names, allow-list, deny
+ * with EPERM): the cost of compiling it, paid on every container start, and
+ * the per-arch programs chained into one giving libseccomp's own verdicts. */
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "seccomp/seccomp-internal.h"
 #include "seccomp/seccomp.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 /* The unconditional allow-list of docker's default profile, plus names
  * libseccomp 2.5.4 does not know yet (skipped with a warning). */
@@ -196,4 +205,166 @@ static void build_time_docker_profile(void)
   seccomp_program_free(&p);
 }
 
-TAP_MAIN(T(build_time_docker_profile))
+/* ---- the chained program against one libseccomp filter ---- */
+
+/* A classic BPF interpreter for what libseccomp emits. *ok = false on an
+ * instruction it does not know or a fall off the end. */
+static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct seccomp_data *d,
+                        bool *ok)
+{
+  uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
+  for (size_t pc = 0; pc < n; pc++) {
+    const struct sock_filter *i = &f[pc];
+    uint32_t src = BPF_SRC(i->code) == BPF_X ? x : i->k;
+    switch (BPF_CLASS(i->code)) {
+    case BPF_LD:
+      if (i->code == (BPF_LD | BPF_W | BPF_ABS) && i->k + 4 <= sizeof *d)
+        memcpy(&a, (const char *)d + i->k, 4);
+      else if (i->code == (BPF_LD | BPF_IMM))
+        a = i->k;
+      else if (i->code == (BPF_LD | BPF_MEM) && i->k < BPF_MEMWORDS)
+        a = mem[i->k];
+      else
+        goto bad;
+      break;
+    case BPF_LDX:
+      if (i->code == (BPF_LDX | BPF_IMM))
+        x = i->k;
+      else if (i->code == (BPF_LDX | BPF_MEM) && i->k < BPF_MEMWORDS)
+        x = mem[i->k];
+      else
+        goto bad;
+      break;
+    case BPF_ST:
+    case BPF_STX:
+      if (i->k >= BPF_MEMWORDS)
+        goto bad;
+      mem[i->k] = BPF_CLASS(i->code) == BPF_ST ? a : x;
+      break;
+    case BPF_ALU:
+      switch (BPF_OP(i->code)) {
+      case BPF_AND: a &= src; break;
+      case BPF_OR: a |= src; break;
+      case BPF_ADD: a += src; break;
+      case BPF_SUB: a -= src; break;
+      case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+      case BPF_LSH: a = src < 32 ? a << src : 0; break;
+      case BPF_NEG: a = -a; break;
+      default: goto bad;
+      }
+      break;
+    case BPF_JMP:
+      switch (BPF_OP(i->code)) {
+      case BPF_JA: pc += i->k; break;
+      case BPF_JEQ: pc += a == src ? i->jt : i->jf; break;
+      case BPF_JGT: pc += a > src ? i->jt : i->jf; break;
+      case BPF_JGE: pc += a >= src ? i->jt : i->jf; break;
+      case BPF_JSET: pc += (a & src) ? i->jt : i->jf; break;
+      default: goto bad;
+      }
+      break;
+    case BPF_RET:
+      return BPF_RVAL(i->code) == BPF_A ? a : i->k;
+    case BPF_MISC:
+      if (BPF_MISCOP(i->code) == BPF_TAX)
+        x = a;
+      else
+        a = x;
+      break;
+    default:
+      goto bad;
+    }
+  }
+bad:
+  *ok = false;
+  return 0;
+}
+
+/* The same profile as one multi-arch libseccomp filter, the reference. */
+static int reference_program(const struct spec_seccomp *s, struct sock_filter **out, size_t *n)
+{
+  static const enum scmp_compare ops[] = {
+      [SPEC_SECCOMP_OP_NE] = SCMP_CMP_NE, [SPEC_SECCOMP_OP_LT] = SCMP_CMP_LT,
+      [SPEC_SECCOMP_OP_LE] = SCMP_CMP_LE, [SPEC_SECCOMP_OP_EQ] = SCMP_CMP_EQ,
+      [SPEC_SECCOMP_OP_GE] = SCMP_CMP_GE, [SPEC_SECCOMP_OP_GT] = SCMP_CMP_GT,
+      [SPEC_SECCOMP_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+  };
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+  seccomp_arch_add(ctx, SCMP_ARCH_X86);
+  seccomp_arch_add(ctx, SCMP_ARCH_X32);
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  for (size_t i = 0; i < s->n_syscalls; i++) {
+    const struct spec_seccomp_syscall *sc = &s->syscalls[i];
+    for (char **name = sc->names; *name; name++) {
+      int nr = seccomp_syscall_resolve_name(*name);
+      if (nr == __NR_SCMP_ERROR)
+        continue;
+      /* every conditional rule of this profile tests one argument */
+      if (sc->n_args == 0)
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+      for (size_t j = 0; j < sc->n_args; j++) {
+        struct scmp_arg_cmp c = {sc->args[j].index, ops[sc->args[j].op], sc->args[j].value,
+                                 sc->args[j].value_two};
+        seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+      }
+    }
+  }
+  int fd = memfd_create("ref", MFD_CLOEXEC);
+  int r = seccomp_export_bpf(ctx, fd);
+  seccomp_release(ctx);
+  off_t size = lseek(fd, 0, SEEK_END);
+  *out = malloc((size_t)size);
+  *n = (size_t)size / sizeof **out;
+  if (r < 0 || !*out || pread(fd, *out, (size_t)size, 0) != size)
+    r = -1;
+  close(fd);
+  return r;
+}
+
+static void chained_program_matches_libseccomp(void)
+{
+  struct spec_seccomp_syscall rules[40];
+  struct spec_seccomp s = docker_like(rules);
+  struct seccomp_program p = {0};
+  struct vessel_error err = {0};
+  CHECK(seccomp_program_build(&s, &p, &err) == 0);
+  _cleanup_free_ struct sock_filter *ref = NULL;
+  size_t n_ref = 0;
+  CHECK(reference_program(&s, &ref, &n_ref) == 0);
+
+  /* our program = ENOSYS stub + chained per-arch programs */
+  uint32_t tokens[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
+  struct sock_filter stub[SECCOMP_STUB_MAX];
+  int n_stub = seccomp_enosys_stub(&s, tokens, 3, stub, SECCOMP_STUB_MAX, &err);
+  CHECK(n_stub > 0 && (size_t)n_stub < p.len);
+  if (n_stub <= 0 || !ref || !p.filter)
+    return;
+  const struct sock_filter *body = (const struct sock_filter *)p.filter + n_stub;
+  size_t n_body = p.len - (size_t)n_stub;
+  printf("# chained %zu instructions, one libseccomp filter %zu\n", n_body, n_ref);
+
+  static const uint32_t audit[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64};
+  static const uint64_t arg0[] = {0, 8, 0xffffffff, 2114060288, 40, 0x10000};
+  size_t compared = 0, mismatches = 0;
+  for (size_t a = 0; a < ARRAY_SIZE(audit); a++)
+    for (uint32_t base = 0; base <= 0x40000000; base += 0x40000000)
+      for (uint32_t nr = base; nr < base + 600; nr++)
+        for (size_t v = 0; v < ARRAY_SIZE(arg0); v++) {
+          struct seccomp_data d = {.nr = (int)nr, .arch = audit[a], .args = {arg0[v], 1, 2}};
+          bool ok = true;
+          uint32_t want = bpf_run(ref, n_ref, &d, &ok);
+          uint32_t got = bpf_run(body, n_body, &d, &ok);
+          CHECK(ok);
+          compared++;
+          if (want != got && mismatches++ < 5)
+            printf("#   arch %#x nr %#x arg0 %#llx: libseccomp %#x, chained %#x\n", audit[a], nr,
+                   (unsigned long long)arg0[v], want, got);
+          if (!ok)
+            return;
+        }
+  CHECK(mismatches == 0);
+  printf("# %zu inputs compared\n", compared);
+  seccomp_program_free(&p);
+}
+
+TAP_MAIN(T(build_time_docker_profile), T(chained_program_matches_libseccomp))
