@@ -199,6 +199,30 @@ static char *annotations_json(const struct spec *s)
   return out;
 }
 
+/* The device rules every container gets after its own, as runc's: mknod of
+ * anything, and rwm of the default nodes, ptys and tun. */
+static const struct spec_device_rule default_device_rules[] = {
+    {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},  {true, 'c', 1, 3, "rwm"},
+    {true, 'c', 1, 8, "rwm"},  {true, 'c', 1, 7, "rwm"},  {true, 'c', 5, 0, "rwm"},
+    {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 9, "rwm"},  {true, 'c', 136, -1, "rwm"},
+    {true, 'c', 5, 2, "rwm"},  {true, 'c', 10, 200, "rwm"},
+};
+
+/* Appends the default rules to the spec's device rules (when it has any). */
+static int add_default_device_rules(struct spec_resources *r, struct vessel_error *err)
+{
+  if (!r || !r->n_devices)
+    return 0;
+  size_t n = r->n_devices + ARRAY_SIZE(default_device_rules);
+  struct spec_device_rule *v = realloc(r->devices, n * sizeof *v);
+  if (!v)
+    return vessel_error_set(err, ENOMEM, "device rules");
+  memcpy(v + r->n_devices, default_device_rules, sizeof default_device_rules);
+  r->devices = v;
+  r->n_devices = n;
+  return 0;
+}
+
 static pid_t clone_init(unsigned long flags, int cgroup_fd, int *pidfd)
 {
   struct clone_args args = {
@@ -331,6 +355,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
 
   enum cgroup_mode cg_mode;
   if (cgroup_detect(CGROUP_ROOT, &cg_mode, err) < 0)
+    goto out;
+  if (add_default_device_rules(s->linux_.resources, err) < 0)
     goto out;
   st.cg = cgroup_new(CGROUP_ROOT, cg_mode, s->linux_.cgroups_path, o->id, err);
   if (!st.cg || cgroup_create(st.cg, s->linux_.resources, err) < 0)
