@@ -47,7 +47,6 @@ static bool is_fs(const char *path, unsigned long magic)
   return statfs(path, &st) == 0 && (unsigned long)st.f_type == magic;
 }
 
-/* A fake tree is any root that has no cgroup filesystem at or below it. */
 static bool is_real_root(const char *root)
 {
   return strcmp(root, CGROUP_REAL_ROOT) == 0;
@@ -223,8 +222,14 @@ static int discover_fake(struct cgroup *cg, struct vessel_error *err)
 
 static int discover(struct cgroup *cg, struct vessel_error *err)
 {
+  /* A fake tree (tests) is a root that is no cgroup filesystem; it must say
+   * so with its marker, since files get created and removed in it. */
   bool fake = !is_real_root(cg->root) && !is_fs(cg->root, CGROUP2_SUPER_MAGIC) &&
               !is_fs(cg->root, CGROUP_SUPER_MAGIC);
+  char marker[PATH_MAX];
+  snprintf(marker, sizeof marker, "%s/.vessel-test-mode", cg->root);
+  if (fake && access(marker, F_OK) < 0)
+    return vessel_error_set(err, ENOTDIR, "`%s` is not a cgroup filesystem", cg->root);
   if (cg->mode == CGROUP_MODE_V2)
     return add_hier(cg, cg->root, 0, false, fake, err);
   if ((fake ? discover_fake(cg, err) : discover_mounts(cg, err)) < 0)

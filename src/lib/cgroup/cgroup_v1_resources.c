@@ -107,9 +107,12 @@ static int apply_memory(struct cgroup *cg, const struct spec_resources *r, bool 
   if (swap && m->limit.set && update) {
     char cur[32];
     long long v;
-    if (cg_read(cg, w.h, w.fd, "memory.limit_in_bytes", cur, sizeof cur, err) < 0) {
-      if (err->code != ENOENT || !w.h->fake)
+    struct vessel_error e;
+    if (cg_read(cg, w.h, w.fd, "memory.limit_in_bytes", cur, sizeof cur, &e) < 0) {
+      if (e.code != ENOENT || !w.h->fake) { /* never written in a fake tree: no limit */
+        *err = e;
         return -1;
+      }
     } else if (parse_i64(cur, &v) == 0) {
       swap_first = raises(m->limit.v, v);
     }

@@ -290,6 +290,11 @@ static void paths_resolve(void)
   CHECK(cgroup_open(root, CGROUP_MODE_V2, "rel", &err) == NULL);
   /* nothing is made before cgroup_create */
   CHECK(!exists(root, "vessel"));
+  /* a plain directory is no cgroup tree: files would be made and removed there */
+  unlink(strcat(strcpy((char[128]){0}, root), "/.vessel-test-mode"));
+  CHECK(cgroup_new(root, CGROUP_MODE_V2, "/x", NULL, &err) == NULL);
+  CHECK(strstr(err.msg, "is not a cgroup filesystem") != NULL);
+  CHECK(cgroup_detect(root, &(enum cgroup_mode){0}, &err) < 0);
   rm_rf(root);
 }
 
