@@ -321,7 +321,8 @@ static int collect(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth,
   while ((de = readdir(d))) {
     if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    _cleanup_close_ int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int sub =
+        openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0) {
       if (errno == ENOENT) /* removed meanwhile */
         continue;

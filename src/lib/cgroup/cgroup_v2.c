@@ -17,8 +17,8 @@ struct enable {
 
 /* Enables the controllers in the parent of every level of the path: the
  * root's subtree_control down to the leaf's parent. */
-static int enable_level(struct cgroup *cg, struct cg_hier *h, int parentfd, int dirfd,
-                        bool created, bool leaf, void *data, struct vessel_error *err)
+static int enable_level(struct cgroup *cg, struct cg_hier *h, int parentfd, int dirfd, bool created,
+                        bool leaf, void *data, struct vessel_error *err)
 {
   struct enable *e = data;
   unsigned depth = e->depth++;
