@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +20,14 @@
 #define CGROUP_MAX_HIERS 32
 
 static const char *const ctrl_names[CG_NCTRL] = {
-    [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct",       [CG_CPUSET] = "cpuset",
-    [CG_MEMORY] = "memory",   [CG_DEVICES] = "devices",       [CG_FREEZER] = "freezer",
-    [CG_BLKIO] = "blkio",     [CG_IO] = "io",                 [CG_PIDS] = "pids",
-    [CG_HUGETLB] = "hugetlb", [CG_NET_CLS] = "net_cls",       [CG_NET_PRIO] = "net_prio",
-    [CG_RDMA] = "rdma",       [CG_PERF_EVENT] = "perf_event", [CG_MISC] = "misc",
-    [CG_NAMED] = "name",
+    [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct",
+    [CG_CPUSET] = "cpuset",   [CG_MEMORY] = "memory",
+    [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer",
+    [CG_BLKIO] = "blkio",     [CG_IO] = "io",
+    [CG_PIDS] = "pids",       [CG_HUGETLB] = "hugetlb",
+    [CG_NET_CLS] = "net_cls", [CG_NET_PRIO] = "net_prio",
+    [CG_RDMA] = "rdma",       [CG_PERF_EVENT] = "perf_event",
+    [CG_MISC] = "misc",       [CG_NAMED] = "name",
 };
 
 int cg_ctrl_from_name(const char *name, size_t len)
@@ -47,7 +49,6 @@ static bool is_fs(const char *path, unsigned long magic)
   return statfs(path, &st) == 0 && (unsigned long)st.f_type == magic;
 }
 
-/* A fake tree is any root that has no cgroup filesystem at or below it. */
 static bool is_real_root(const char *root)
 {
   return strcmp(root, CGROUP_REAL_ROOT) == 0;
@@ -223,8 +224,14 @@ static int discover_fake(struct cgroup *cg, struct vessel_error *err)
 
 static int discover(struct cgroup *cg, struct vessel_error *err)
 {
+  /* A fake tree (tests) is a root that is no cgroup filesystem; it must say
+   * so with its marker, since files get created and removed in it. */
   bool fake = !is_real_root(cg->root) && !is_fs(cg->root, CGROUP2_SUPER_MAGIC) &&
               !is_fs(cg->root, CGROUP_SUPER_MAGIC);
+  char marker[PATH_MAX];
+  snprintf(marker, sizeof marker, "%s/.vessel-test-mode", cg->root);
+  if (fake && access(marker, F_OK) < 0)
+    return vessel_error_set(err, ENOTDIR, "`%s` is not a cgroup filesystem", cg->root);
   if (cg->mode == CGROUP_MODE_V2)
     return add_hier(cg, cg->root, 0, false, fake, err);
   if ((fake ? discover_fake(cg, err) : discover_mounts(cg, err)) < 0)
@@ -286,7 +293,9 @@ static int self_cgroup(struct cgroup *cg, char **out, struct vessel_error *err)
     *c2 = '\0';
     bool unified = line[0] == '0' && c1 == line + 1 && c2 == c1 + 1;
     int r = cg->mode == CGROUP_MODE_V2 ? (unified ? 3 : 0)
-                                       : (unified ? 0 : !strcmp(c1 + 1, "name=systemd") ? 2 : 1);
+                                       : (unified                           ? 0
+                                          : !strcmp(c1 + 1, "name=systemd") ? 2
+                                                                            : 1);
     if (r > rank) {
       rank = r;
       best = c2 + 1;

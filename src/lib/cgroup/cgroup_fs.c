@@ -20,11 +20,10 @@
 int cg_file_error(struct cgroup *cg, struct cg_hier *h, int errnum, const char *what,
                   const char *name, const char *value, struct vessel_error *err)
 {
-  const char *sep = strcmp(cg->path, "/") ? "/" : "";
   if (value)
-    return vessel_error_set(err, errnum, "%s `%s` to `%s%s%s/%s`", what, value, h->mount,
-                            cg->path, sep, name);
-  return vessel_error_set(err, errnum, "%s `%s%s%s/%s`", what, h->mount, cg->path, sep, name);
+    return vessel_error_set(err, errnum, "%s `%s` to `%s%s/%s`", what, value, h->mount, cg->path,
+                            name);
+  return vessel_error_set(err, errnum, "%s `%s%s/%s`", what, h->mount, cg->path, name);
 }
 
 int cg_unsupported(struct vessel_error *err, const char *fmt, ...)
@@ -301,9 +300,12 @@ static int collect(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth,
   if (depth > 64)
     return vessel_error_set(err, ELOOP, "cgroup tree too deep");
   _cleanup_free_ char *buf = NULL;
-  if (fs_read_fileat(dirfd, "cgroup.procs", &buf, NULL, err) < 0) {
-    if (err->code != ENOENT)
+  struct vessel_error e;
+  if (fs_read_fileat(dirfd, "cgroup.procs", &buf, NULL, &e) < 0) {
+    if (e.code != ENOENT) { /* a fake tree's cgroup may lack the file */
+      *err = e;
       return -1;
+    }
   } else if (add_pids(buf, pids, n, cap, err) < 0) {
     return -1;
   }
@@ -319,7 +321,8 @@ static int collect(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth,
   while ((de = readdir(d))) {
     if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    _cleanup_close_ int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int sub =
+        openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0) {
       if (errno == ENOENT) /* removed meanwhile */
         continue;
@@ -346,9 +349,14 @@ static bool seen(const pid_t *v, size_t n, pid_t p)
 
 int cg_signal_procs(struct cgroup *cg, struct cg_hier *h, int sig, struct vessel_error *err)
 {
-  int dirfd = cg_hier_fd(cg, h, err);
-  if (dirfd < 0)
-    return err->code == ENOENT ? 0 : -1;
+  struct vessel_error e;
+  int dirfd = cg_hier_fd(cg, h, &e);
+  if (dirfd < 0) {
+    if (e.code == ENOENT) /* no cgroup, no process */
+      return 0;
+    *err = e;
+    return -1;
+  }
   _cleanup_free_ pid_t *done = NULL;
   size_t n_done = 0, cap_done = 0;
   /* a process may fork while we walk: with SIGKILL go again until a pass

@@ -61,7 +61,7 @@ struct cgroup {
   const struct cgroup_ops *ops;
   enum cgroup_mode mode;
   char *root;
-  char *path; /* "/vessel/abc": absolute, normalised, never "/" */
+  char *path;            /* "/vessel/abc": absolute, normalised, never "/" */
   struct cg_hier *hiers; /* v2: exactly one, the root */
   size_t n_hiers;
 };
@@ -108,7 +108,8 @@ ssize_t cg_read(struct cgroup *cg, struct cg_hier *h, int dirfd, const char *nam
                 size_t size, struct vessel_error *err);
 /* An error for what the host cannot do (code ENOTSUP), without strerror's
  * words after the message. Returns -1. */
-int cg_unsupported(struct vessel_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cg_unsupported(struct vessel_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Error for a failed access to h's file name, with the full path. */
 int cg_file_error(struct cgroup *cg, struct cg_hier *h, int errnum, const char *what,
                   const char *name, const char *value, struct vessel_error *err);

@@ -89,8 +89,7 @@ static struct cg_hier *freezer(struct cgroup *cg, struct vessel_error *err)
 {
   struct cg_hier *h = cg_find_hier(cg, CG_FREEZER);
   if (!h)
-    cg_unsupported(err, "freeze cgroup `%s`: the freezer controller is not mounted",
-                     cg->path);
+    cg_unsupported(err, "freeze cgroup `%s`: the freezer controller is not mounted", cg->path);
   return h;
 }
 

@@ -23,8 +23,7 @@ static int use(struct v1 *w, struct cgroup *cg, enum cg_ctrl c, const char *limi
 {
   *w = (struct v1){.cg = cg, .err = err, .fd = -1, .h = cg_find_hier(cg, c)};
   if (!w->h)
-    return cg_unsupported(err, "%s: the %s controller is not mounted", limit,
-                            cg_ctrl_name(c));
+    return cg_unsupported(err, "%s: the %s controller is not mounted", limit, cg_ctrl_name(c));
   w->fd = cg_hier_fd(cg, w->h, err);
   return w->fd < 0 ? -1 : 0;
 }
@@ -79,12 +78,12 @@ static int apply_memory(struct cgroup *cg, const struct spec_resources *r, bool 
                         struct vessel_error *err)
 {
   const typeof(r->memory) *m = &r->memory;
-  const char *first = m->limit.set         ? "memory limit"
-                      : m->reservation.set ? "memory reservation"
-                      : m->swap.set        ? "memory swap"
-                      : m->kernel.set      ? "memory kernel"
-                      : m->kernel_tcp.set  ? "memory kernelTCP"
-                      : m->swappiness.set  ? "memory swappiness"
+  const char *first = m->limit.set                ? "memory limit"
+                      : m->reservation.set        ? "memory reservation"
+                      : m->swap.set               ? "memory swap"
+                      : m->kernel.set             ? "memory kernel"
+                      : m->kernel_tcp.set         ? "memory kernelTCP"
+                      : m->swappiness.set         ? "memory swappiness"
                       : m->disable_oom_killer_set ? "memory disableOOMKiller"
                       : m->use_hierarchy_set      ? "memory useHierarchy"
                                                   : NULL;
@@ -93,8 +92,8 @@ static int apply_memory(struct cgroup *cg, const struct spec_resources *r, bool 
   struct v1 w;
   if (use(&w, cg, CG_MEMORY, first, err) < 0)
     return -1;
-  if (m->use_hierarchy_set && put_optional(&w, "memory.use_hierarchy", "memory useHierarchy",
-                                           m->use_hierarchy, false) < 0)
+  if (m->use_hierarchy_set &&
+      put_optional(&w, "memory.use_hierarchy", "memory useHierarchy", m->use_hierarchy, false) < 0)
     return -1;
   bool swap = m->swap.set;
   if (swap && !cg_has_file(w.h, w.fd, "memory.memsw.limit_in_bytes")) {
@@ -107,9 +106,12 @@ static int apply_memory(struct cgroup *cg, const struct spec_resources *r, bool 
   if (swap && m->limit.set && update) {
     char cur[32];
     long long v;
-    if (cg_read(cg, w.h, w.fd, "memory.limit_in_bytes", cur, sizeof cur, err) < 0) {
-      if (err->code != ENOENT || !w.h->fake)
+    struct vessel_error e;
+    if (cg_read(cg, w.h, w.fd, "memory.limit_in_bytes", cur, sizeof cur, &e) < 0) {
+      if (e.code != ENOENT || !w.h->fake) { /* never written in a fake tree: no limit */
+        *err = e;
         return -1;
+      }
     } else if (parse_i64(cur, &v) == 0) {
       swap_first = raises(m->limit.v, v);
     }
@@ -125,9 +127,9 @@ static int apply_memory(struct cgroup *cg, const struct spec_resources *r, bool 
   if (m->kernel.set && put_optional(&w, "memory.kmem.limit_in_bytes", "memory kernel limit",
                                     (uint64_t)m->kernel.v, true) < 0)
     return -1;
-  if (m->kernel_tcp.set && put_optional(&w, "memory.kmem.tcp.limit_in_bytes",
-                                        "memory kernelTCP limit", (uint64_t)m->kernel_tcp.v,
-                                        true) < 0)
+  if (m->kernel_tcp.set &&
+      put_optional(&w, "memory.kmem.tcp.limit_in_bytes", "memory kernelTCP limit",
+                   (uint64_t)m->kernel_tcp.v, true) < 0)
     return -1;
   if (m->swappiness.set) {
     if (m->swappiness.v > 100)
@@ -230,10 +232,10 @@ static int put_devs(struct v1 *w, const char *file, const struct spec_blkio_devi
 static int apply_blkio(struct cgroup *cg, const struct spec_resources *r, struct vessel_error *err)
 {
   const typeof(r->block_io) *b = &r->block_io;
-  const char *first = b->weight.set            ? "blockIO weight"
-                      : b->leaf_weight.set     ? "blockIO leafWeight"
-                      : b->n_weight_device     ? "blockIO weightDevice"
-                      : b->n_throttle_read_bps ? "blockIO throttleReadBpsDevice"
+  const char *first = b->weight.set              ? "blockIO weight"
+                      : b->leaf_weight.set       ? "blockIO leafWeight"
+                      : b->n_weight_device       ? "blockIO weightDevice"
+                      : b->n_throttle_read_bps   ? "blockIO throttleReadBpsDevice"
                       : b->n_throttle_write_bps  ? "blockIO throttleWriteBpsDevice"
                       : b->n_throttle_read_iops  ? "blockIO throttleReadIOPSDevice"
                       : b->n_throttle_write_iops ? "blockIO throttleWriteIOPSDevice"
@@ -248,9 +250,8 @@ static int apply_blkio(struct cgroup *cg, const struct spec_resources *r, struct
   const char *weight = bfq ? "blkio.bfq.weight" : "blkio.weight";
   const char *weight_dev = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
   if ((b->weight.set || b->n_weight_device) && !cg_has_file(w.h, w.fd, weight))
-    return cg_unsupported(err,
-                            "blockIO weight: the blkio controller has no weight here (no CFQ or "
-                            "BFQ I/O scheduler)");
+    return cg_unsupported(err, "blockIO weight: the blkio controller has no weight here (no CFQ or "
+                               "BFQ I/O scheduler)");
   if (b->weight.set && put_u64(&w, weight, b->weight.v) < 0)
     return -1;
   if (b->leaf_weight.set &&
@@ -276,8 +277,8 @@ static int apply_blkio(struct cgroup *cg, const struct spec_resources *r, struct
         return -1;
     }
   }
-  if (put_devs(&w, "blkio.throttle.read_bps_device", b->throttle_read_bps,
-               b->n_throttle_read_bps) < 0 ||
+  if (put_devs(&w, "blkio.throttle.read_bps_device", b->throttle_read_bps, b->n_throttle_read_bps) <
+          0 ||
       put_devs(&w, "blkio.throttle.write_bps_device", b->throttle_write_bps,
                b->n_throttle_write_bps) < 0 ||
       put_devs(&w, "blkio.throttle.read_iops_device", b->throttle_read_iops,
@@ -315,8 +316,8 @@ static int apply_hugetlb(struct cgroup *cg, const struct spec_resources *r,
     return -1;
   for (size_t i = 0; i < r->n_hugepage_limits; i++) {
     char file[64];
-    if (cg_hugetlb_file(r->hugepage_limits[i].page_size, "limit_in_bytes", file, sizeof file,
-                        err) < 0 ||
+    if (cg_hugetlb_file(r->hugepage_limits[i].page_size, "limit_in_bytes", file, sizeof file, err) <
+            0 ||
         put_u64(&w, file, r->hugepage_limits[i].limit) < 0)
       return -1;
   }
@@ -422,9 +423,8 @@ int cg_v1_apply(struct cgroup *cg, const struct spec_resources *res, bool update
                 struct vessel_error *err)
 {
   if (res->n_unified)
-    return cg_unsupported(err,
-                            "unified: `%s` needs cgroup v2 but this host uses cgroup v1",
-                            res->unified[0].key ? res->unified[0].key : "");
+    return cg_unsupported(err, "unified: `%s` needs cgroup v2 but this host uses cgroup v1",
+                          res->unified[0].key ? res->unified[0].key : "");
   if (apply_devices(cg, res, err) < 0 || apply_memory(cg, res, update, err) < 0 ||
       apply_cpu(cg, res, err) < 0 || apply_pids(cg, res, err) < 0 ||
       apply_blkio(cg, res, err) < 0 || apply_hugetlb(cg, res, err) < 0 ||

@@ -17,8 +17,8 @@ struct enable {
 
 /* Enables the controllers in the parent of every level of the path: the
  * root's subtree_control down to the leaf's parent. */
-static int enable_level(struct cgroup *cg, struct cg_hier *h, int parentfd, int dirfd,
-                        bool created, bool leaf, void *data, struct vessel_error *err)
+static int enable_level(struct cgroup *cg, struct cg_hier *h, int parentfd, int dirfd, bool created,
+                        bool leaf, void *data, struct vessel_error *err)
 {
   struct enable *e = data;
   unsigned depth = e->depth++;
@@ -114,7 +114,7 @@ static int v2_enter(struct cgroup *cg, pid_t pid, struct vessel_error *err)
   return 0;
 }
 
-/* "frozen 1" in cgroup.events: 1, 0, or -1 (err->code ENOENT when absent) */
+/* "frozen 1" in cgroup.events: 1, 0, or -1 */
 static int events_frozen(struct cgroup *cg, struct cg_hier *h, int fd, struct vessel_error *err)
 {
   char buf[256];
@@ -130,15 +130,13 @@ static int v2_is_frozen(struct cgroup *cg, struct vessel_error *err)
   int fd = cg_hier_fd(cg, h, err);
   if (fd < 0)
     return -1;
-  int r = events_frozen(cg, h, fd, err);
-  if (r < 0 && h->fake && err->code == ENOENT) {
+  if (h->fake && !cg_has_file(h, fd, "cgroup.events")) {
     /* a fake tree has no kernel to report the state: take the request */
     char v[8];
-    if (cg_read(cg, h, fd, "cgroup.freeze", v, sizeof v, err) < 0)
-      return err->code == ENOENT ? 0 : -1;
-    return strcmp(v, "1") == 0;
+    struct vessel_error e;
+    return cg_read(cg, h, fd, "cgroup.freeze", v, sizeof v, &e) >= 0 && strcmp(v, "1") == 0;
   }
-  return r;
+  return events_frozen(cg, h, fd, err);
 }
 
 static int v2_freeze(struct cgroup *cg, bool frozen, struct vessel_error *err)
@@ -176,9 +174,14 @@ static int v2_kill_all(struct cgroup *cg, int sig, struct vessel_error *err)
 {
   struct cg_hier *h = &cg->hiers[0];
   if (sig == SIGKILL && !h->fake) {
-    int fd = cg_hier_fd(cg, h, err);
-    if (fd < 0)
-      return err->code == ENOENT ? 0 : -1;
+    struct vessel_error e;
+    int fd = cg_hier_fd(cg, h, &e);
+    if (fd < 0) {
+      if (e.code == ENOENT) /* no cgroup, no process */
+        return 0;
+      *err = e;
+      return -1;
+    }
     /* the kernel kills the whole subtree at once, forks included */
     int r = cg_write_optional(cg, h, fd, "cgroup.kill", "1", err);
     if (r != 0)

@@ -12,7 +12,8 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define INSN(c, d, s, o, i)                                                                        \
+  ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define LDX_W(dst, src, off) INSN(BPF_LDX | BPF_W | BPF_MEM, dst, src, off, 0)
 #define ALU32_IMM(op, dst, imm) INSN(BPF_ALU | (op) | BPF_K, dst, 0, 0, imm)
 #define MOV32_REG(dst, src) INSN(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0)
@@ -21,7 +22,8 @@
 #define JMP_REG(op, dst, src, off) INSN(BPF_JMP | (op) | BPF_X, dst, src, off, 0)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-static int emit(struct cg_bpf_prog *p, const struct bpf_insn *in, size_t n, struct vessel_error *err)
+static int emit(struct cg_bpf_prog *p, const struct bpf_insn *in, size_t n,
+                struct vessel_error *err)
 {
   if (p->n + n > p->cap) {
     size_t cap = p->cap ? p->cap * 2 : 64;
@@ -54,10 +56,17 @@ static int emit_rule(struct cg_bpf_prog *p, const struct spec_device_rule *d,
   int access = 0;
   for (size_t i = 0; i < sizeof d->access && acc[i]; i++) {
     switch (acc[i]) {
-    case 'r': access |= BPF_DEVCG_ACC_READ; break;
-    case 'w': access |= BPF_DEVCG_ACC_WRITE; break;
-    case 'm': access |= BPF_DEVCG_ACC_MKNOD; break;
-    default: return vessel_error_set(err, EINVAL, "bad access `%.4s`", acc);
+    case 'r':
+      access |= BPF_DEVCG_ACC_READ;
+      break;
+    case 'w':
+      access |= BPF_DEVCG_ACC_WRITE;
+      break;
+    case 'm':
+      access |= BPF_DEVCG_ACC_MKNOD;
+      break;
+    default:
+      return vessel_error_set(err, EINVAL, "bad access `%.4s`", acc);
     }
   }
   if (d->type != 'a' && d->type != 'c' && d->type != 'b')
@@ -72,12 +81,14 @@ static int emit_rule(struct cg_bpf_prog *p, const struct spec_device_rule *d,
   size_t n = 0;
   /* offsets are patched below once the block length is known */
   if (has_type)
-    b[n++] = JMP_IMM(BPF_JNE, BPF_REG_2, d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0);
+    b[n++] =
+        JMP_IMM(BPF_JNE, BPF_REG_2, d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0);
   if (has_access) {
     b[n++] = MOV32_REG(BPF_REG_1, BPF_REG_3);
     b[n++] = ALU32_IMM(BPF_AND, BPF_REG_1, access);
     /* allow: every requested access granted; deny: any requested one refused */
-    b[n++] = d->allow ? JMP_REG(BPF_JNE, BPF_REG_1, BPF_REG_3, 0) : JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 0);
+    b[n++] =
+        d->allow ? JMP_REG(BPF_JNE, BPF_REG_1, BPF_REG_3, 0) : JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 0);
   }
   if (has_major)
     b[n++] = JMP_IMM(BPF_JNE, BPF_REG_4, (int32_t)d->major, 0);
@@ -101,9 +112,9 @@ int cg_bpf_devices_build(const struct spec_device_rule *rules, size_t n, struct 
     return vessel_error_set(err, E2BIG, "%zu device rules, at most %d", n, CG_BPF_MAX_RULES);
   /* ctx is struct bpf_cgroup_dev_ctx: access_type = access << 16 | type */
   const struct bpf_insn prologue[] = {
-      LDX_W(BPF_REG_2, BPF_REG_1, 0),          ALU32_IMM(BPF_AND, BPF_REG_2, 0xFFFF),
-      LDX_W(BPF_REG_3, BPF_REG_1, 0),          ALU32_IMM(BPF_RSH, BPF_REG_3, 16),
-      LDX_W(BPF_REG_4, BPF_REG_1, 4),          LDX_W(BPF_REG_5, BPF_REG_1, 8),
+      LDX_W(BPF_REG_2, BPF_REG_1, 0), ALU32_IMM(BPF_AND, BPF_REG_2, 0xFFFF),
+      LDX_W(BPF_REG_3, BPF_REG_1, 0), ALU32_IMM(BPF_RSH, BPF_REG_3, 16),
+      LDX_W(BPF_REG_4, BPF_REG_1, 4), LDX_W(BPF_REG_5, BPF_REG_1, 8),
   };
   if (emit(p, prologue, ARRAY_SIZE(prologue), err) < 0)
     goto fail;

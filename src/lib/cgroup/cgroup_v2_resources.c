@@ -44,13 +44,12 @@ static int unified_key_ok(const char *key, struct vessel_error *err)
 {
   if (!key || !*key || strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, "..") ||
       strlen(key) > NAME_MAX)
-    return vessel_error_set(err, EINVAL, "unified: `%s` is not a cgroup file name",
-                            key ? key : "");
+    return vessel_error_set(err, EINVAL, "unified: `%s` is not a cgroup file name", key ? key : "");
   return 0;
 }
 
-int cg_v2_needed(struct cgroup *cg, const struct spec_resources *r, unsigned avail,
-                 unsigned *mask, struct vessel_error *err)
+int cg_v2_needed(struct cgroup *cg, const struct spec_resources *r, unsigned avail, unsigned *mask,
+                 struct vessel_error *err)
 {
   const struct need table[] = {
       {r->memory.limit.set, CG_MEMORY, "memory limit"},
@@ -78,8 +77,8 @@ int cg_v2_needed(struct cgroup *cg, const struct spec_resources *r, unsigned ava
     if (!table[i].set)
       continue;
     if (!(avail & CG_BIT(table[i].ctrl)))
-      return cg_unsupported(err, "%s: the %s controller is not available in `%s`",
-                              table[i].limit, cg_ctrl_name(table[i].ctrl), cg->root);
+      return cg_unsupported(err, "%s: the %s controller is not available in `%s`", table[i].limit,
+                            cg_ctrl_name(table[i].ctrl), cg->root);
     *mask |= CG_BIT(table[i].ctrl);
   }
   for (size_t i = 0; i < r->n_unified; i++) {
@@ -90,8 +89,8 @@ int cg_v2_needed(struct cgroup *cg, const struct spec_resources *r, unsigned ava
     if (c < 0 || c == CG_NAMED)
       continue; /* cgroup.* and other core files */
     if (!(avail & CG_BIT(c)))
-      return cg_unsupported(err, "unified `%s`: the %s controller is not available in `%s`",
-                              key, cg_ctrl_name((enum cg_ctrl)c), cg->root);
+      return cg_unsupported(err, "unified `%s`: the %s controller is not available in `%s`", key,
+                            cg_ctrl_name((enum cg_ctrl)c), cg->root);
     *mask |= CG_BIT(c);
   }
   return 0;
@@ -315,8 +314,8 @@ static int apply_io(struct v2 *w, const struct spec_resources *r)
   }
   _cleanup_free_ struct io_dev *devs = NULL;
   size_t n = 0;
-  if (io_add(&devs, &n, b->throttle_read_bps, b->n_throttle_read_bps,
-             offsetof(struct io_dev, rbps), w->err) < 0 ||
+  if (io_add(&devs, &n, b->throttle_read_bps, b->n_throttle_read_bps, offsetof(struct io_dev, rbps),
+             w->err) < 0 ||
       io_add(&devs, &n, b->throttle_write_bps, b->n_throttle_write_bps,
              offsetof(struct io_dev, wbps), w->err) < 0 ||
       io_add(&devs, &n, b->throttle_read_iops, b->n_throttle_read_iops,
@@ -329,7 +328,9 @@ static int apply_io(struct v2 *w, const struct spec_resources *r)
     int len = snprintf(line, sizeof line, "%" PRId64 ":%" PRId64, devs[i].major, devs[i].minor);
     const struct {
       const char *key, *v;
-    } kv[] = {{"rbps", devs[i].rbps}, {"wbps", devs[i].wbps}, {"riops", devs[i].riops},
+    } kv[] = {{"rbps", devs[i].rbps},
+              {"wbps", devs[i].wbps},
+              {"riops", devs[i].riops},
               {"wiops", devs[i].wiops}};
     for (size_t k = 0; k < ARRAY_SIZE(kv); k++)
       if (kv[k].v[0])

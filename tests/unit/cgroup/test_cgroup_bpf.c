@@ -14,9 +14,11 @@ static int run(const struct cg_bpf_prog *p, char type, uint32_t major, uint32_t 
 {
   uint32_t access = 0;
   for (; *acc; acc++)
-    access |= *acc == 'r' ? BPF_DEVCG_ACC_READ : *acc == 'w' ? BPF_DEVCG_ACC_WRITE : BPF_DEVCG_ACC_MKNOD;
-  uint32_t ctx[3] = {access << 16 | (type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR),
-                     major, minor};
+    access |= *acc == 'r'   ? BPF_DEVCG_ACC_READ
+              : *acc == 'w' ? BPF_DEVCG_ACC_WRITE
+                            : BPF_DEVCG_ACC_MKNOD;
+  uint32_t ctx[3] = {access << 16 | (type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR), major,
+                     minor};
   uint64_t r[11] = {0};
   for (size_t pc = 0, steps = 0; pc < p->n && steps < 100000; pc++, steps++) {
     const struct bpf_insn *in = &p->insns[pc];
@@ -27,24 +29,48 @@ static int run(const struct cg_bpf_prog *p, char type, uint32_t major, uint32_t 
         return -1;
       r[d] = ctx[in->off / 4];
       break;
-    case BPF_ALU | BPF_AND | BPF_K: r[d] = (uint32_t)r[d] & (uint32_t)in->imm; break;
-    case BPF_ALU | BPF_RSH | BPF_K: r[d] = (uint32_t)r[d] >> in->imm; break;
-    case BPF_ALU | BPF_MOV | BPF_X: r[d] = (uint32_t)r[s]; break;
-    case BPF_ALU64 | BPF_MOV | BPF_K: r[d] = (uint64_t)(int64_t)in->imm; break;
-    case BPF_JMP | BPF_JNE | BPF_K: if (r[d] != (uint64_t)(int64_t)in->imm) pc += in->off; break;
-    case BPF_JMP | BPF_JEQ | BPF_K: if (r[d] == (uint64_t)(int64_t)in->imm) pc += in->off; break;
-    case BPF_JMP | BPF_JNE | BPF_X: if (r[d] != r[s]) pc += in->off; break;
-    case BPF_JMP | BPF_EXIT: return (int)r[0];
-    default: return -1;
+    case BPF_ALU | BPF_AND | BPF_K:
+      r[d] = (uint32_t)r[d] & (uint32_t)in->imm;
+      break;
+    case BPF_ALU | BPF_RSH | BPF_K:
+      r[d] = (uint32_t)r[d] >> in->imm;
+      break;
+    case BPF_ALU | BPF_MOV | BPF_X:
+      r[d] = (uint32_t)r[s];
+      break;
+    case BPF_ALU64 | BPF_MOV | BPF_K:
+      r[d] = (uint64_t)(int64_t)in->imm;
+      break;
+    case BPF_JMP | BPF_JNE | BPF_K:
+      if (r[d] != (uint64_t)(int64_t)in->imm)
+        pc += in->off;
+      break;
+    case BPF_JMP | BPF_JEQ | BPF_K:
+      if (r[d] == (uint64_t)(int64_t)in->imm)
+        pc += in->off;
+      break;
+    case BPF_JMP | BPF_JNE | BPF_X:
+      if (r[d] != r[s])
+        pc += in->off;
+      break;
+    case BPF_JMP | BPF_EXIT:
+      return (int)r[0];
+    default:
+      return -1;
     }
   }
   return -1;
 }
 
-#define RULE(al, t, ma, mi, ac) {.allow = al, .type = t, .major = ma, .minor = mi, .access = ac}
+#define RULE(al, t, ma, mi, ac)                                                                    \
+  {                                                                                                \
+    .allow = al, .type = t, .major = ma, .minor = mi, .access = ac                                 \
+  }
 
 static const struct spec_device_rule typical[] = {
-    RULE(false, 'a', -1, -1, "rwm"), RULE(true, 'c', 1, 3, "rwm"), RULE(true, 'c', 5, -1, "rwm"),
+    RULE(false, 'a', -1, -1, "rwm"),
+    RULE(true, 'c', 1, 3, "rwm"),
+    RULE(true, 'c', 5, -1, "rwm"),
     RULE(false, 'c', 5, 1, "w"),
 };
 
@@ -69,15 +95,15 @@ static void last_rule_wins(void)
 
 static void partial_access_and_defaults(void)
 {
-  const struct spec_device_rule rules[] = {RULE(true, 'c', -1, -1, "m"), RULE(true, 'b', 8, -1, "r"),
-                                           RULE(true, 'c', 136, 2, "")};
+  const struct spec_device_rule rules[] = {
+      RULE(true, 'c', -1, -1, "m"), RULE(true, 'b', 8, -1, "r"), RULE(true, 'c', 136, 2, "")};
   struct cg_bpf_prog p;
   struct vessel_error err = {0};
   CHECK(cg_bpf_devices_build(rules, ARRAY_SIZE(rules), &p, &err) == 0);
   CHECK(run(&p, 'c', 10, 200, "m") == 1);
   CHECK(run(&p, 'c', 10, 200, "r") == 0);
   CHECK(run(&p, 'b', 8, 1, "r") == 1);
-  CHECK(run(&p, 'b', 8, 1, "rw") == 0); /* an allow must grant every access asked */
+  CHECK(run(&p, 'b', 8, 1, "rw") == 0);   /* an allow must grant every access asked */
   CHECK(run(&p, 'c', 136, 2, "rw") == 1); /* empty access means rwm */
   CHECK(run(&p, 'b', 9, 0, "r") == 0);
   cg_bpf_prog_release(&p);
@@ -86,7 +112,8 @@ static void partial_access_and_defaults(void)
   CHECK(cg_bpf_devices_build(NULL, 0, &p, &err) == 0);
   CHECK(p.n == 8 && run(&p, 'c', 1, 3, "r") == 0);
   cg_bpf_prog_release(&p);
-  const struct spec_device_rule all[] = {RULE(false, 'c', 1, 3, "rwm"), RULE(true, 'a', -1, -1, "rwm")};
+  const struct spec_device_rule all[] = {RULE(false, 'c', 1, 3, "rwm"),
+                                         RULE(true, 'a', -1, -1, "rwm")};
   CHECK(cg_bpf_devices_build(all, 2, &p, &err) == 0);
   CHECK(p.n == 8 && run(&p, 'c', 1, 3, "r") == 1);
   cg_bpf_prog_release(&p);

@@ -59,7 +59,8 @@ static struct spec_blkio_device wbps[] = {{.major = 8, .minor = 0, .rate = 20971
 static struct spec_blkio_device riops[] = {{.major = 8, .minor = 16, .rate = 100}};
 static struct spec_blkio_device wiops[] = {{.major = 8, .minor = 0, .rate = 0}};
 static struct spec_hugepage_limit huge[] = {{.page_size = "2MB", .limit = 4194304}};
-static struct spec_net_priority prios[] = {{.name = "eth0", .priority = 5}, {.name = "lo", .priority = 2}};
+static struct spec_net_priority prios[] = {{.name = "eth0", .priority = 5},
+                                           {.name = "lo", .priority = 2}};
 static struct spec_rdma rdma[] = {
     {.device = "mlx4_0", .hca_handles = {true, 2}, .hca_objects = {true, 2000}}};
 static struct spec_kv unified[] = {{.key = "memory.high", .value = "100000000"},
@@ -115,9 +116,9 @@ static struct spec_resources full(bool v2)
   return r;
 }
 
-static const char *const v1_dirs[] = {"cpu,cpuacct", "cpuset", "memory", "devices", "freezer",
-                                      "blkio", "pids", "hugetlb", "net_cls,net_prio", "rdma",
-                                      "systemd"};
+static const char *const v1_dirs[] = {"cpu,cpuacct",      "cpuset", "memory", "devices",
+                                      "freezer",          "blkio",  "pids",   "hugetlb",
+                                      "net_cls,net_prio", "rdma",   "systemd"};
 
 static void check_v1_values(void)
 {
@@ -204,7 +205,8 @@ static void v1_lifecycle(const char *mode)
   pid_t *pids = NULL;
   size_t n = 0;
   CHECK(cgroup_pids(cg, &pids, &n, &err) == 0);
-  CHECK(n == 2 && pids && ((pids[0] == 4242 && pids[1] == 77) || (pids[0] == 77 && pids[1] == 4242)));
+  CHECK(n == 2 && pids &&
+        ((pids[0] == 4242 && pids[1] == 77) || (pids[0] == 77 && pids[1] == 4242)));
   free(pids);
 
   CHECK(cgroup_freeze(cg, true, &err) == 0);
@@ -290,6 +292,11 @@ static void paths_resolve(void)
   CHECK(cgroup_open(root, CGROUP_MODE_V2, "rel", &err) == NULL);
   /* nothing is made before cgroup_create */
   CHECK(!exists(root, "vessel"));
+  /* a plain directory is no cgroup tree: files would be made and removed there */
+  unlink(strcat(strcpy((char[128]){0}, root), "/.vessel-test-mode"));
+  CHECK(cgroup_new(root, CGROUP_MODE_V2, "/x", NULL, &err) == NULL);
+  CHECK(strstr(err.msg, "is not a cgroup filesystem") != NULL);
+  CHECK(cgroup_detect(root, &(enum cgroup_mode){0}, &err) < 0);
   rm_rf(root);
 }
 
@@ -313,7 +320,8 @@ static void v2_create_update_destroy(void)
 #define AT(f) slurp(root, "vessel/c1/%s", f)
   /* controllers enabled top-down, never in the leaf */
   CHECK_STR(slurp(root, "cgroup.subtree_control"), "+cpu +cpuset +memory +io +pids +hugetlb +rdma");
-  CHECK_STR(slurp(root, "vessel/cgroup.subtree_control"), "+cpu +cpuset +memory +io +pids +hugetlb +rdma");
+  CHECK_STR(slurp(root, "vessel/cgroup.subtree_control"),
+            "+cpu +cpuset +memory +io +pids +hugetlb +rdma");
   CHECK_STR(AT("cgroup.subtree_control"), "<absent>");
   CHECK_STR(AT("memory.max"), "67108864");
   CHECK_STR(AT("memory.low"), "33554432");

@@ -116,6 +116,17 @@ static void hybrid_host_lifecycle(void)
   snprintf(name, sizeof name, "vessel-test-%d", (int)getpid());
   char path[80];
   snprintf(path, sizeof path, "/%s", name);
+  /* a relative path is below the caller's own (name=systemd) cgroup */
+  const char *own = strstr(slurp("/proc", "self/cgroup"), ":name=systemd:");
+  if (own) {
+    char want_rel[512];
+    own += strlen(":name=systemd:");
+    int len = (int)strcspn(own, "\n");
+    snprintf(want_rel, sizeof want_rel, "%.*s/vessel-rel", len == 1 ? 0 : len, own);
+    struct cgroup *rel = cgroup_new(CG_ROOT, mode, "vessel-rel", NULL, &err);
+    CHECK(rel && !strcmp(cgroup_path(rel), want_rel));
+    cgroup_free(rel);
+  }
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   struct cgroup *cg = cgroup_new(CG_ROOT, mode, path, NULL, &err);
@@ -154,6 +165,24 @@ static void hybrid_host_lifecycle(void)
   CHECK_STR(slurp(CG_ROOT, "memory/%s/memory.limit_in_bytes", name), "67108864\n");
   CHECK_STR(slurp(CG_ROOT, "pids/%s/pids.max", name), "5\n");
   CHECK_STR(slurp(CG_ROOT, "devices/%s/devices.list", name), "c 1:3 rwm\n");
+
+  /* the kernel keeps memory <= memory+swap after every write: raising and
+   * lowering both need their own order */
+  if (exists(CG_ROOT, "memory/%s/memory.memsw.limit_in_bytes", name)) {
+    const int64_t steps[][2] = {{64 << 20, 96 << 20}, {128 << 20, 256 << 20}, {32 << 20, 48 << 20}};
+    for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+      struct spec_resources u = {0};
+      u.memory.limit = (struct opt_i64){true, steps[i][0]};
+      u.memory.swap = (struct opt_i64){true, steps[i][1]};
+      int rc = cgroup_update(cg, &u, &err);
+      if (rc < 0)
+        printf("# %s\n", err.msg);
+      CHECK(rc == 0);
+      char v[32];
+      snprintf(v, sizeof v, "%lld\n", (long long)steps[i][1]);
+      CHECK_STR(slurp(CG_ROOT, "memory/%s/memory.memsw.limit_in_bytes", name), v);
+    }
+  }
 
   CHECK(cgroup_freeze(cg, true, &err) == 0);
   CHECK(cgroup_is_frozen(cg, &err) == 1);
