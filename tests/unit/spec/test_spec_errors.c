@@ -227,7 +227,7 @@ static void length_is_respected(void)
 static void huge_arrays_rejected(void)
 {
   size_t n = 70000;
-  char *json = malloc(64 + n * 2);
+  char *json = malloc(256 + n * 3);
   CHECK(json);
   if (!json)
     return;
