@@ -142,7 +142,9 @@ static size_t scan_bignums(const char *s, size_t len, void (*fn)(size_t, size_t,
       i++;
     }
     size_t digits = end - start - (ch == '-');
-    if (is_real || digits == 0 || literal_fits_i64(s + start, end - start))
+    /* leading zeros are invalid JSON: leave them for jansson to refuse */
+    if (is_real || digits == 0 || (digits > 1 && s[end - digits] == '0') ||
+        literal_fits_i64(s + start, end - start))
       continue;
     if (fn)
       fn(start, end - start, data);
@@ -191,9 +193,14 @@ json_t *jload(struct jctx *c, const char *json, size_t len)
   }
   json_error_t jerror;
   json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerror);
-  if (!root)
+  if (!root) {
+    /* jansson quotes the offending token, which may hold control bytes */
+    for (char *t = jerror.text; *t; t++)
+      if ((unsigned char)*t < 0x20 || *t == 0x7f)
+        *t = '?';
     vessel_error_set(c->err, 0, "invalid JSON at line %d, column %d: %s", jerror.line,
                      jerror.column, jerror.text);
+  }
   return root;
 }
 

@@ -13,8 +13,8 @@
 static int opt_u64_range(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key,
                          uint64_t min, uint64_t max, struct opt_u64 *out)
 {
-  int r = jm_opt_u64(c, obj, p, key, max, out);
-  if (r > 0 && out->v < min) {
+  int r = jm_opt_u64(c, obj, p, key, UINT64_MAX, out);
+  if (r > 0 && (out->v < min || out->v > max)) {
     struct jpath kp = jp_key(p, key);
     return jerr(c, &kp, "%" PRIu64 " is out of range [%" PRIu64 ", %" PRIu64 "]", out->v, min,
                 max);

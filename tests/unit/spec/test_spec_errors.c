@@ -51,6 +51,9 @@ static const struct {
      "process.rlimits[0].soft: must not be negative"},
     {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 18446744073709551616, \"hard\": 0}]"),
      "process.rlimits[0].soft: 18446744073709551616 is out of range [0, 18446744073709551615]"},
+    /* a string cannot pass for one of the big numbers jansson cannot hold */
+    {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": \"\\u00000123456789abcdef:5\", \"hard\": 9}]"),
+     "process.rlimits[0].soft: must be an integer"},
     {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 5, \"hard\": 4}]"),
      "process.rlimits[0]: soft limit 5 is above hard limit 4"},
     {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 5}]"),
@@ -203,7 +206,7 @@ static void not_json(void)
 {
   static const char *const texts[] = {"", "xx", "{\"ociVersion\": }", "{\"a\": 1} trailing",
                                       "{\"a\": 1, \"a\": 2}", "{\"a\": 1e999}",
-                                      "{\"a\\u0000b\": 1}"};
+                                      "{\"a\\u0000b\": 1}", "{\"a\": 018446744073709551615}"};
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
     struct vessel_error err = {0};
     CHECK(spec_parse(texts[i], strlen(texts[i]), &err) == NULL);
@@ -227,7 +230,7 @@ static void length_is_respected(void)
 static void huge_arrays_rejected(void)
 {
   size_t n = 70000;
-  char *json = malloc(64 + n * 2);
+  char *json = malloc(256 + n * 3);
   CHECK(json);
   if (!json)
     return;
