@@ -128,6 +128,33 @@ static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid
   return 0;
 }
 
+/* A sysctl may only be set when it belongs to a namespace of the container's
+ * own: anything else would change the host (as runc's validation). */
+static int check_sysctls(const struct spec *s, unsigned long new_ns, const struct init_config *c,
+                         struct vessel_error *err)
+{
+  unsigned long have = new_ns;
+  for (int i = 0; i < c->n_join; i++)
+    have |= (unsigned long)c->join_types[i];
+  for (size_t i = 0; i < s->linux_.n_sysctl; i++) {
+    const char *k = s->linux_.sysctl[i].key;
+    unsigned long need = 0;
+    if (!strncmp(k, "net.", 4))
+      need = CLONE_NEWNET;
+    else if (!strncmp(k, "kernel.msg", 10) || !strcmp(k, "kernel.sem") ||
+             !strncmp(k, "kernel.shm", 10) || !strncmp(k, "fs.mqueue.", 10))
+      need = CLONE_NEWIPC;
+    else if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+      need = CLONE_NEWUTS;
+    else
+      return vessel_error_set(err, EINVAL, "linux.sysctl: `%s` is not namespaced: it would change the host", k);
+    if (!(have & need))
+      return vessel_error_set(err, EINVAL, "linux.sysctl: `%s` needs a %s namespace of the container's own",
+                              k, spec_namespace_name((int)need));
+  }
+  return 0;
+}
+
 static int write_id_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
                         struct vessel_error *err)
 {
@@ -337,6 +364,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
       access("/sys/fs/selinux/enforce", F_OK) < 0)
     log_warning("selinux label ignored: selinux is not enabled on this host");
   if (plan_namespaces(s, &c, &pid_join_fd, err) < 0)
+    goto out;
+  if (check_sysctls(s, c.clone_flags, &c, err) < 0)
     goto out;
   if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
     goto out;

@@ -270,7 +270,16 @@ int runtime_pause(const struct runtime_ctx *ctx, const char *id, bool pause,
   struct container_record rec = {0};
   _cleanup_close_ int dirfd = -1;
   struct cgroup *cg = running_cgroup(ctx, id, &rec, &dirfd, err);
-  int r = cg ? cgroup_freeze(cg, pause, err) : -1;
+  int r = -1;
+  if (cg) {
+    enum container_status want = pause ? CONTAINER_RUNNING : CONTAINER_PAUSED;
+    enum container_status now = record_status(&rec);
+    if (now != want)
+      vessel_error_set(err, EINVAL, "container `%s` is %s, not %s", id, container_status_name(now),
+                       container_status_name(want));
+    else
+      r = cgroup_freeze(cg, pause, err);
+  }
   if (cg)
     cgroup_free(cg);
   container_record_free(&rec);

@@ -398,8 +398,9 @@ static int mask_paths(char **paths, struct vessel_error *err)
       return vessel_error_set(err, errno, "mask `%s`", paths[i]);
     char fdp[32];
     if (S_ISDIR(st.st_mode)) {
+      /* an empty read-only tmpfs, readable as any empty dir is */
       if (mount("tmpfs", fs_fd_path(fd, fdp), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                "size=0,mode=000") < 0)
+                NULL) < 0)
         return vessel_error_set(err, errno, "mask `%s`", paths[i]);
       continue;
     }
