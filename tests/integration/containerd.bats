@@ -43,6 +43,7 @@ teardown_file() {
 teardown() {
   # containers a test may have left behind when it failed midway
   local id
+  [[ -S ${CTR_SOCK:-} ]] || return 0
   for id in $(ctrc containers ls -q 2>/dev/null || true); do
     ctrc task kill -s KILL "$id" >/dev/null 2>&1 || true
     ctrc task delete -f "$id" >/dev/null 2>&1 || true
@@ -108,8 +109,8 @@ ctr_stop() {
   pid=$(cat "$CTR_TMP/containerd.pid" 2>/dev/null) || return 0
   [[ -n $pid ]] || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
-  retry_until 10 eval "[[ ! -e /proc/$pid ]]" || kill -KILL "$pid" 2>/dev/null
-  retry_until 5 eval "[[ ! -e /proc/$pid ]]"
+  retry_until 10 eval "! clients_pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
+  retry_until 5 eval "! clients_pid_alive $pid"
 }
 
 # ctr against the suite's containerd and namespace

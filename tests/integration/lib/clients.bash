@@ -106,25 +106,32 @@ clients_remove_cgroup() {
   [[ -z $(clients_cgroups_named "$rel") ]]
 }
 
-# PIDs (other than this shell's ancestors) whose command line, working
-# directory or root is DIR or lies under it.
+# PIDs (other than this shell) whose command line, working directory or
+# root is DIR or lies under it. Forks little: it scans every process.
 clients_pids_using() {
-  local dir=${1%/} p pid link cmdline
+  local dir=${1%/} p args self=$$ me=$BASHPID
   [[ -n $dir ]] || return 0
-  for p in /proc/[0-9]*; do
-    pid=${p#/proc/}
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    for link in cwd root; do
-      link=$(readlink "$p/$link" 2>/dev/null) || continue
-      if [[ $link == "$dir" || $link == "$dir"/* ]]; then
-        echo "$pid"
-        continue 2
-      fi
+  {
+    find /proc/[0-9]*/cwd /proc/[0-9]*/root -maxdepth 0 -printf '%p %l\n' 2>/dev/null |
+      awk -v d="$dir" '{
+        l = substr($0, index($0, " ") + 1)
+        if (l == d || index(l, d "/") == 1) { split($1, f, "/"); print f[3] }
+      }'
+    for p in /proc/[0-9]*; do
+      mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
+      [[ "${args[*]}" == *"$dir"* ]] && echo "${p#/proc/}"
     done
-    cmdline=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-    [[ $cmdline == *"$dir"* ]] && echo "$pid"
-  done
+  } | sort -un | grep -v -x -e "$self" -e "$me"
   return 0
+}
+
+# clients_pid_alive PID: PID exists and is not a zombie (a daemon started
+# by an earlier bats process is reaped by init, maybe late).
+clients_pid_alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
 }
 
 # describe PIDS: "pid (cmdline)" per line, for failure messages.
