@@ -22,6 +22,18 @@ clients_require_runtime() {
   fi
 }
 
+# clients_missing CMD...: print "CMD is not installed" for the first CMD
+# not on PATH and fail; print nothing when all are there.
+clients_missing() {
+  local cmd
+  for cmd in "$@"; do
+    if ! command -v "$cmd" >/dev/null; then
+      echo "$cmd is not installed"
+      return 1
+    fi
+  done
+}
+
 # clients_tmpdir NAME: create and print a private temp dir. Kept out of
 # $BATS_TMPDIR on purpose: overlay mounts must not live where bats deletes.
 clients_tmpdir() {
@@ -52,8 +64,8 @@ clients_mounts_under() {
 # clients_umount_under DIR: unmount everything at or under DIR (lazily when
 # busy). Returns 0 when nothing remains mounted there.
 clients_umount_under() {
-  local dir=$1 m pass
-  for pass in 1 2 3; do
+  local dir=$1 m _
+  for _ in 1 2 3; do
     while IFS= read -r m; do
       [[ -n $m ]] || continue
       m=$(printf '%b' "$m")
@@ -88,11 +100,12 @@ clients_cgroup_pids() {
 clients_remove_cgroup() {
   local rel=${1#/} d pids try
   [[ -n $rel ]] || return 0
-  for d in "$CGROUP_ROOT"/freezer/"$rel"; do
-    [[ -d $d ]] || continue
-    find "$d" -name freezer.state -print0 2>/dev/null |
-      xargs -0 -r -I{} sh -c 'echo THAWED > "$1"' _ {} 2>/dev/null
-  done
+  d=$CGROUP_ROOT/freezer/$rel
+  if [[ -d $d ]]; then
+    find "$d" -name freezer.state 2>/dev/null | while IFS= read -r f; do
+      echo THAWED 2>/dev/null >"$f"
+    done
+  fi
   for try in 1 2 3 4 5 6 7 8 9 10; do
     pids=$(clients_cgroup_pids "$rel")
     [[ -z $pids ]] && break
