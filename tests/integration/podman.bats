@@ -18,7 +18,12 @@ setup_file() {
   # one cgroup parent per suite run, so cleanup cannot touch anything else
   PM_CGROUP_PARENT=/${PM_TMP##*/}
   PM_IMAGE=localhost/vessel-busybox:latest
-  export PM_TMP PM_CGROUP_PARENT PM_IMAGE
+  # podman 4.3 (containers/image) keeps its blob info cache in
+  # /var/lib/containers/cache whatever --root says; note whether the suite is
+  # the one creating that dir
+  PM_VARLIB_EXISTED=0
+  [[ -e /var/lib/containers ]] && PM_VARLIB_EXISTED=1
+  export PM_TMP PM_CGROUP_PARENT PM_IMAGE PM_VARLIB_EXISTED
   pm_write_config
   rootfs_busybox "$PM_TMP/rootfs"
   rootfs_tar "$PM_TMP/rootfs" "$PM_TMP/rootfs.tar"
@@ -143,6 +148,10 @@ pm_cleanup() {
   clients_remove_cgroup "$PM_CGROUP_PARENT" || true
   if clients_umount_under "$PM_TMP"; then
     rm -rf "$PM_TMP" || true
+  fi
+  if ((!PM_VARLIB_EXISTED)); then
+    rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb || true
+    rmdir /var/lib/containers/cache /var/lib/containers 2>/dev/null || true
   fi
   return 0
 }
@@ -319,4 +328,11 @@ pm_counter() {
   pm_cleanup
   run clients_leftovers "$PM_TMP" "$PM_CGROUP_PARENT"
   assert_empty
+  if ((!PM_VARLIB_EXISTED)); then
+    [[ ! -e /var/lib/containers ]] || {
+      echo "leftover /var/lib/containers:" >&2
+      ls -R /var/lib/containers >&2
+      false
+    }
+  fi
 }
