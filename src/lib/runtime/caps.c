@@ -52,8 +52,10 @@ int caps_apply(const struct spec_capabilities *c, int last_cap, struct vessel_er
   for (int cap = 0; cap <= last_cap && cap < 64; cap++) {
     if (!(amb & (1ULL << cap)))
       continue;
-    /* the kernel refuses ambient caps missing from permitted+inheritable */
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+    /* the kernel refuses ambient caps missing from permitted+inheritable;
+     * configs from `runc spec` 1.1 ask for exactly that, and runc and crun
+     * skip them: so do we, without filling inheritable implicitly */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM)
       return vessel_error_set(err, errno, "raise ambient capability %d", cap);
   }
   return 0;

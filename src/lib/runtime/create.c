@@ -28,15 +28,13 @@
 #include "util/log.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define CONFIG_COPY "config.json"
 
 struct spec *container_load_spec(int dirfd, struct vessel_error *err)
 {
   _cleanup_free_ char *text = NULL;
-  size_t len;
-  if (fs_read_fileat(dirfd, CONFIG_COPY, &text, &len, err) < 0)
+  if (record_read_config(dirfd, &text, err) < 0)
     return NULL;
-  return spec_parse(text, len, err);
+  return spec_parse(text, strlen(text), err);
 }
 
 /* Everything create made, undone in reverse on failure. */
@@ -379,8 +377,6 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (dirfd < 0)
     goto out;
   st.dir_made = true;
-  if (fs_write_atomic(dirfd, CONFIG_COPY, config, config_len, false, err) < 0)
-    goto out;
 
   enum cgroup_mode cg_mode;
   if (cgroup_detect(CGROUP_ROOT, &cg_mode, err) < 0)
@@ -428,6 +424,11 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   rec.cgroup_path = (char *)cgroup_path(st.cg);
   rec.cgroup_mode = cg_mode;
   rec.start_fd = c.start_pipe[1];
+  if (mode == INIT_MODE_CREATE) {
+    struct stat pst;
+    if (fstat(c.start_pipe[1], &pst) == 0)
+      rec.start_pipe_ino = (unsigned long long)pst.st_ino;
+  }
 
   /* pid and time namespaces apply to children only: enter (or make) them
    * for the clone, then return to ours */
@@ -474,8 +475,12 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   }
   if (c.wait_cgroup && cgroup_enter(st.cg, pid, err) < 0)
     goto out;
-  if ((c.wait_go || c.wait_cgroup) && sync_send(sv[0], SYNC_GO, -1, err) < 0)
-    goto out;
+  /* an init that already failed has closed its end: its error message is
+   * still queued, and serve_init reports it */
+  if (c.wait_go || c.wait_cgroup) {
+    struct vessel_error ignore;
+    sync_send(sv[0], SYNC_GO, -1, &ignore);
+  }
   rec.pid = pid;
   if (serve_init(&st, s, &rec, sv[0], err) < 0)
     goto out;
@@ -483,7 +488,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   char created[64];
   rfc3339_now(created);
   rec.created = created;
-  if (record_write(dirfd, &rec, err) < 0)
+  if (record_write(dirfd, &rec, config, err) < 0)
     goto out;
   if (o->pid_file) {
     char buf[32];

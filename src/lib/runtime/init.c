@@ -47,9 +47,23 @@ static int wait_for_runtime(const struct init_config *c, struct vessel_error *er
   return 0;
 }
 
+static bool joined_cgroup; /* SYNC_GO received: the runtime moved us */
+
+/* The runtime moves the init into its cgroup while the init sets up (the
+ * move waits for an RCU grace period on v1: overlap it with our work). We
+ * wait for it only where we must: before a fresh cgroup2 mount in a cgroup
+ * namespace, else just before reporting created. */
+static int join_cgroup(const struct init_config *c, struct vessel_error *err)
+{
+  if (joined_cgroup || !c->wait_cgroup || c->wait_go)
+    return 0;
+  joined_cgroup = true;
+  return wait_for_runtime(c, err);
+}
+
 static int before_cgroup_mount(const struct init_config *c, struct vessel_error *err)
 {
-  return c->wait_cgroup && !c->wait_go ? wait_for_runtime(c, err) : 0;
+  return c->cgroup_mode == CGROUP_MODE_V2 ? join_cgroup(c, err) : 0;
 }
 
 static int join_namespaces(const struct init_config *c, struct vessel_error *err)
@@ -156,6 +170,8 @@ void init_main(struct init_config *c)
   if (process_find_executable(p, &exe, &err) < 0)
     init_fail(c, &err, false);
   if (tty >= 0 && console_become(tty, &err) < 0)
+    init_fail(c, &err, false);
+  if (join_cgroup(c, &err) < 0)
     init_fail(c, &err, false);
 
   /* from here the runtime may be gone (create returns): no parent-death kill */

@@ -88,9 +88,6 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_e
     vessel_error_set(err, errno, "start container `%s`", id);
     goto out;
   }
-  rec.started = true;
-  if (record_write(dirfd, &rec, err) < 0)
-    goto out;
   struct spec *s = container_load_spec(dirfd, err);
   if (s) {
     if (s->hooks.n[SPEC_HOOK_POSTSTART]) {

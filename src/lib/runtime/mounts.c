@@ -311,8 +311,6 @@ int mounts_apply(const struct init_config *c, int rootfd,
     if (mount_one(c, rootfd, &s->mounts[i], before_cgroup, &cgroup_ready, err) < 0)
       return vessel_error_prefix(err, "mounts[%zu] `%s`", i, s->mounts[i].destination);
   }
-  if (!cgroup_ready && before_cgroup && before_cgroup(c, err) < 0)
-    return -1;
   return 0;
 }
 

@@ -29,6 +29,15 @@ static const char *env_get(char **env, const char *key)
   return NULL;
 }
 
+/* An error whose text already says the cause: keep errno for the exit code
+ * without repeating strerror. */
+static int exec_error(struct vessel_error *err, int code, const char *what, const char *name)
+{
+  vessel_error_set(err, 0, "exec `%s`: %s", name, what);
+  err->code = code;
+  return -1;
+}
+
 static int is_executable(const char *path)
 {
   struct stat st;
@@ -48,7 +57,7 @@ int process_find_executable(const struct spec_process *p, char **out, struct ves
     int r = is_executable(name);
     if (r < 0) {
       if (r == -ENOENT)
-        return vessel_error_set(err, ENOENT, "exec `%s`: no such file or directory", name);
+        return exec_error(err, ENOENT, "no such file or directory", name);
       return vessel_error_set(err, -r, "exec `%s`", name);
     }
     *out = strdup(name);
@@ -75,8 +84,8 @@ int process_find_executable(const struct spec_process *p, char **out, struct ves
     dir = end ? end + 1 : NULL;
   }
   if (first_error == EACCES)
-    return vessel_error_set(err, EACCES, "exec `%s`", name);
-  return vessel_error_set(err, ENOENT, "exec `%s`: executable file not found in $PATH", name);
+    return exec_error(err, EACCES, "permission denied", name);
+  return exec_error(err, ENOENT, "executable file not found in $PATH", name);
 }
 
 int process_apply_rlimits(const struct spec_process *p, struct vessel_error *err)
@@ -161,9 +170,9 @@ int process_exec(const char *path, const struct spec_process *p, struct vessel_e
   char *empty[] = {NULL};
   execve(path, p->args, p->env ? p->env : empty);
   if (errno == ENOENT)
-    return vessel_error_set(err, ENOENT, "exec `%s`: no such file or directory", p->args[0]);
+    return exec_error(err, ENOENT, "no such file or directory", p->args[0]);
   if (errno == EACCES)
-    return vessel_error_set(err, EACCES, "exec `%s`: permission denied", p->args[0]);
+    return exec_error(err, EACCES, "permission denied", p->args[0]);
   return vessel_error_set(err, errno, "exec `%s`", p->args[0]);
 }
 

@@ -42,13 +42,15 @@ int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel
   return fd;
 }
 
-int record_write(int dirfd, const struct container_record *r, struct vessel_error *err)
+int record_write(int dirfd, const struct container_record *r, const char *config,
+                 struct vessel_error *err)
 {
-  json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:b}", "id", r->id,
-                        "pid", (int)r->pid, "start_time", (json_int_t)r->start_time, "bundle",
-                        r->bundle, "rootfs", r->rootfs, "created", r->created, "owner",
+  json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:I, s:s}", "id",
+                        r->id, "pid", (int)r->pid, "start_time", (json_int_t)r->start_time,
+                        "bundle", r->bundle, "rootfs", r->rootfs, "created", r->created, "owner",
                         r->owner ? r->owner : "", "cgroup_path", r->cgroup_path, "cgroup_mode",
-                        (int)r->cgroup_mode, "start_fd", r->start_fd, "started", r->started);
+                        (int)r->cgroup_mode, "start_fd", r->start_fd, "start_pipe_ino",
+                        (json_int_t)r->start_pipe_ino, "config", config);
   if (!o)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
   if (r->annotations_json) {
@@ -92,7 +94,7 @@ int record_read(int dirfd, struct container_record *r, struct vessel_error *err)
   r->cgroup_path = dup_str(o, "cgroup_path");
   r->cgroup_mode = (enum cgroup_mode)json_integer_value(json_object_get(o, "cgroup_mode"));
   r->start_fd = (int)json_integer_value(json_object_get(o, "start_fd"));
-  r->started = json_is_true(json_object_get(o, "started"));
+  r->start_pipe_ino = (unsigned long long)json_integer_value(json_object_get(o, "start_pipe_ino"));
   json_t *a = json_object_get(o, "annotations");
   if (a)
     r->annotations_json = json_dumps(a, JSON_COMPACT);
@@ -101,6 +103,20 @@ int record_read(int dirfd, struct container_record *r, struct vessel_error *err)
     container_record_free(r);
     return vessel_error_set(err, EINVAL, "corrupt state.json: missing fields");
   }
+  return 0;
+}
+
+int record_read_config(int dirfd, char **config, struct vessel_error *err)
+{
+  _cleanup_free_ char *text = NULL;
+  if (fs_read_fileat(dirfd, "state.json", &text, NULL, err) < 0)
+    return -1;
+  json_t *o = json_loads(text, 0, NULL);
+  const char *c = json_string_value(json_object_get(o, "config"));
+  *config = c ? strdup(c) : NULL;
+  json_decref(o);
+  if (!*config)
+    return vessel_error_set(err, EINVAL, "state.json holds no config");
   return 0;
 }
 
@@ -137,8 +153,19 @@ enum container_status record_status(const struct container_record *r)
 {
   if (r->pid <= 0 || proc_start_time(r->pid) != r->start_time)
     return CONTAINER_STOPPED;
-  if (!r->started)
-    return CONTAINER_CREATED;
+  if (r->start_pipe_ino) {
+    /* the init holds the start pipe until `start` wakes it: one readlink
+     * tells created from running, with no write by `start` */
+    char path[64], link[64], want[64];
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)r->pid, r->start_fd);
+    snprintf(want, sizeof want, "pipe:[%llu]", r->start_pipe_ino);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n > 0) {
+      link[n] = '\0';
+      if (strcmp(link, want) == 0)
+        return CONTAINER_CREATED;
+    }
+  }
   struct vessel_error err;
   struct cgroup *cg = record_cgroup(r, &err);
   if (cg) {

@@ -18,7 +18,7 @@ struct container_record {
   char *cgroup_path;
   enum cgroup_mode cgroup_mode;
   int start_fd;  /* fd number, in the init, of the start pipe's write end */
-  bool started;
+  unsigned long long start_pipe_ino; /* its inode: while the init holds it, not started */
   char *annotations_json;
 };
 
@@ -27,7 +27,13 @@ void container_record_free(struct container_record *r);
 /* Opens <root>/<id> (O_DIRECTORY); ENOENT means no such container. */
 int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
 
-int record_write(int dirfd, const struct container_record *r, struct vessel_error *err);
+/* Writes the record once, at create, with the config.json text it was made
+ * from (kept for exec and the hooks of later commands). */
+int record_write(int dirfd, const struct container_record *r, const char *config,
+                 struct vessel_error *err);
+
+/* The config.json text kept in the record. */
+int record_read_config(int dirfd, char **config, struct vessel_error *err);
 int record_read(int dirfd, struct container_record *r, struct vessel_error *err);
 
 /* Judges the container's status from its record and the live process. */

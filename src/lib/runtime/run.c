@@ -57,18 +57,6 @@ int container_wait_forwarding(pid_t pid, int pidfd)
   return status_code(status);
 }
 
-static int mark_started(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
-{
-  _cleanup_close_ int dirfd = record_dir_open(ctx, id, err);
-  struct container_record rec = {0};
-  if (dirfd < 0 || record_read(dirfd, &rec, err) < 0)
-    return -1;
-  rec.started = true;
-  int r = record_write(dirfd, &rec, err);
-  container_record_free(&rec);
-  return r;
-}
-
 static void run_poststart(const struct runtime_ctx *ctx, const char *id)
 {
   struct vessel_error err;
@@ -88,7 +76,7 @@ static int run_foreground(const struct runtime_ctx *ctx, const char *id,
                           struct vessel_error *err)
 {
   struct vessel_error ignore;
-  if (mark_started(ctx, id, err) < 0 || sync_send(cc->sync_fd, SYNC_START, -1, err) < 0)
+  if (sync_send(cc->sync_fd, SYNC_START, -1, err) < 0)
     goto fail;
   /* the sync socket closes on execve: EOF means the process runs; an error
    * message means it could not be executed */
