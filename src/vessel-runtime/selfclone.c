@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -14,6 +15,21 @@
 extern char **environ;
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* The cheap way: exec ourselves through a detached, read-only bind mount of
+ * our own binary. /proc/self/exe then names a file on a read-only mount, so
+ * opening it for writing fails (EROFS), and the page cache stays shared: no
+ * copy, unlike the memfd (measured: the copy was ~15% of `run`'s CPU). */
+static void exec_from_readonly_bind(char **argv)
+{
+  _cleanup_close_ int tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return;
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};
+  if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return;
+  execveat(tree, "", argv, environ, AT_EMPTY_PATH);
+}
 
 int selfclone_ensure(char **argv, struct vessel_error *err)
 {
@@ -27,6 +43,8 @@ int selfclone_ensure(char **argv, struct vessel_error *err)
   struct statvfs sv;
   if (fstatvfs(self, &sv) == 0 && (sv.f_flag & ST_RDONLY))
     return 0;
+  exec_from_readonly_bind(argv);
+  /* no mount API or no privilege for it (rootless): the sealed copy */
   struct stat st;
   if (fstat(self, &st) < 0)
     return vessel_error_set(err, errno, "stat `/proc/self/exe`");

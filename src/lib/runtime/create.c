@@ -29,10 +29,10 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-struct spec *container_load_spec(int dirfd, struct vessel_error *err)
+struct spec *container_load_spec(int recfd, struct vessel_error *err)
 {
   _cleanup_free_ char *text = NULL;
-  if (record_read_config(dirfd, &text, err) < 0)
+  if (record_read_config(recfd, &text, err) < 0)
     return NULL;
   return spec_parse(text, strlen(text), err);
 }
@@ -41,7 +41,7 @@ struct spec *container_load_spec(int dirfd, struct vessel_error *err)
 struct create_state {
   const struct runtime_ctx *ctx;
   const char *id;
-  bool dir_made;
+  bool record_made;
   struct cgroup *cg;
   bool cg_made;
   pid_t pid;
@@ -56,27 +56,8 @@ static void create_rollback(struct create_state *st)
   }
   if (st->cg && st->cg_made)
     cgroup_destroy(st->cg, true, &ignore);
-  if (st->dir_made)
-    record_dir_remove(st->ctx, st->id, &ignore);
-}
-
-static int make_state_dir(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
-{
-  if (mkdir(ctx->state_root, 0700) < 0 && errno != EEXIST &&
-      fs_mkdir_p(ctx->state_root, 0700, err) < 0)
-    return -1;
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
-  /* mkdir is the atomic claim on the id */
-  if (mkdir(path, 0700) < 0) {
-    if (errno == EEXIST)
-      return vessel_error_set(err, EEXIST, "container `%s` already exists", id);
-    return vessel_error_set(err, errno, "create state dir `%s`", path);
-  }
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "open state dir `%s`", path);
-  return fd;
+  if (st->record_made)
+    record_remove(st->ctx, st->id, &ignore);
 }
 
 static const int ns_join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
@@ -327,7 +308,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   struct init_config c = {.spec = s, .bundle = bundle, .mode = mode, .sync_fd = -1,
                           .console_fd = -1, .start_pipe = {-1, -1}};
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
-  _cleanup_close_ int dirfd = -1;
+  _cleanup_close_ int recfd = -1;
   _cleanup_free_ char *annotations = NULL;
   struct seccomp_program seccomp = {0};
   char rootfs[PATH_MAX];
@@ -373,10 +354,10 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   c.no_new_keyring = o->no_new_keyring;
   c.preserve_fds = o->preserve_fds;
 
-  dirfd = make_state_dir(ctx, o->id, err);
-  if (dirfd < 0)
+  recfd = record_claim(ctx, o->id, err);
+  if (recfd < 0)
     goto out;
-  st.dir_made = true;
+  st.record_made = true;
 
   enum cgroup_mode cg_mode;
   if (cgroup_detect(CGROUP_ROOT, &cg_mode, err) < 0)
@@ -488,7 +469,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   char created[64];
   rfc3339_now(created);
   rec.created = created;
-  if (record_write(dirfd, &rec, config, err) < 0)
+  if (record_write(recfd, &rec, config, err) < 0)
     goto out;
   if (o->pid_file) {
     char buf[32];
@@ -513,7 +494,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   out->sync_fd = sv[0];
   sv[0] = -1;
   st.pid = -1;
-  st.dir_made = false;
+  st.record_made = false;
   st.cg_made = false;
   r = 0;
 out:

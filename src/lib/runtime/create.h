@@ -21,4 +21,4 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
 int container_wait_forwarding(pid_t pid, int pidfd);
 
 /* Reads the config saved in the state dir at create time. */
-struct spec *container_load_spec(int dirfd, struct vessel_error *err);
+struct spec *container_load_spec(int recfd, struct vessel_error *err);

@@ -105,11 +105,11 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
                  int *status, struct vessel_error *err)
 {
   *status = 0;
-  _cleanup_close_ int dirfd = record_dir_open(ctx, id, err);
-  if (dirfd < 0)
+  _cleanup_close_ int recfd = record_open(ctx, id, err);
+  if (recfd < 0)
     return -1;
   struct container_record rec = {0};
-  if (record_read(dirfd, &rec, err) < 0)
+  if (record_read(recfd, &rec, err) < 0)
     return -1;
   int r = -1;
   struct spec *s = NULL;
@@ -123,7 +123,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     vessel_error_set(err, EINVAL, "cannot exec in container `%s`: it is %s", id, container_status_name(st));
     goto out;
   }
-  s = container_load_spec(dirfd, err);
+  s = container_load_spec(recfd, err);
   if (!s)
     goto out;
   if (!o->process || !o->process->args || !o->process->args[0]) {

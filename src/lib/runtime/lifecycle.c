@@ -56,7 +56,7 @@ int runtime_check_id(const char *id, struct vessel_error *err)
 static int load(const struct runtime_ctx *ctx, const char *id, struct container_record *rec,
                 struct vessel_error *err)
 {
-  int fd = record_dir_open(ctx, id, err);
+  int fd = record_open(ctx, id, err);
   if (fd < 0)
     return -1;
   if (flock(fd, LOCK_EX) < 0 || record_read(fd, rec, err) < 0) {
@@ -71,8 +71,8 @@ static int load(const struct runtime_ctx *ctx, const char *id, struct container_
 int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
 {
   struct container_record rec = {0};
-  _cleanup_close_ int dirfd = load(ctx, id, &rec, err);
-  if (dirfd < 0)
+  _cleanup_close_ int recfd = load(ctx, id, &rec, err);
+  if (recfd < 0)
     return -1;
   int r = -1;
   _cleanup_close_ int fd = -1;
@@ -88,7 +88,7 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_e
     vessel_error_set(err, errno, "start container `%s`", id);
     goto out;
   }
-  struct spec *s = container_load_spec(dirfd, err);
+  struct spec *s = container_load_spec(recfd, err);
   if (s) {
     if (s->hooks.n[SPEC_HOOK_POSTSTART]) {
       _cleanup_free_ char *state = record_state_json(&rec, CONTAINER_RUNNING);
@@ -105,7 +105,7 @@ out:
 int runtime_info(const struct runtime_ctx *ctx, const char *id, struct container_info *out,
                  struct vessel_error *err)
 {
-  _cleanup_close_ int fd = record_dir_open(ctx, id, err);
+  _cleanup_close_ int fd = record_open(ctx, id, err);
   if (fd < 0)
     return -1;
   struct container_record rec = {0};
@@ -126,7 +126,7 @@ int runtime_info(const struct runtime_ctx *ctx, const char *id, struct container
 int runtime_state_json(const struct runtime_ctx *ctx, const char *id, char **json,
                        struct vessel_error *err)
 {
-  _cleanup_close_ int fd = record_dir_open(ctx, id, err);
+  _cleanup_close_ int fd = record_open(ctx, id, err);
   if (fd < 0)
     return -1;
   struct container_record rec = {0};
@@ -141,8 +141,8 @@ int runtime_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool al
                  struct vessel_error *err)
 {
   struct container_record rec = {0};
-  _cleanup_close_ int dirfd = load(ctx, id, &rec, err);
-  if (dirfd < 0)
+  _cleanup_close_ int recfd = load(ctx, id, &rec, err);
+  if (recfd < 0)
     return -1;
   int r = 0;
   enum container_status status = record_status(&rec);
@@ -173,8 +173,8 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force,
                    struct vessel_error *err)
 {
   struct container_record rec = {0};
-  _cleanup_close_ int dirfd = load(ctx, id, &rec, err);
-  if (dirfd < 0) {
+  _cleanup_close_ int recfd = load(ctx, id, &rec, err);
+  if (recfd < 0) {
     if (force && err->code == ENOENT)
       return 0;
     return -1;
@@ -196,7 +196,7 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force,
       cgroup_freeze(cg, false, err);
     wait_gone(&rec);
   }
-  struct spec *s = container_load_spec(dirfd, err);
+  struct spec *s = container_load_spec(recfd, err);
   if (s) {
     if (s->hooks.n[SPEC_HOOK_POSTSTOP]) {
       _cleanup_free_ char *state = record_state_json(&rec, CONTAINER_STOPPED);
@@ -206,7 +206,7 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force,
   }
   if (cg && cgroup_destroy(cg, true, err) < 0)
     goto out;
-  if (record_dir_remove(ctx, id, err) < 0)
+  if (record_remove(ctx, id, err) < 0)
     goto out;
   r = 0;
 out:
@@ -227,7 +227,7 @@ int runtime_list(const struct runtime_ctx *ctx, struct container_info **out, siz
   struct dirent *e;
   size_t cap = 0;
   while ((e = readdir(d))) {
-    if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+    if (e->d_name[0] == '.' || e->d_type != DT_REG)
       continue;
     struct container_info info = {0};
     struct vessel_error ignore;
@@ -248,11 +248,11 @@ int runtime_list(const struct runtime_ctx *ctx, struct container_info **out, siz
 }
 
 static struct cgroup *running_cgroup(const struct runtime_ctx *ctx, const char *id,
-                                     struct container_record *rec, int *dirfd,
+                                     struct container_record *rec, int *recfd,
                                      struct vessel_error *err)
 {
-  *dirfd = load(ctx, id, rec, err);
-  if (*dirfd < 0)
+  *recfd = load(ctx, id, rec, err);
+  if (*recfd < 0)
     return NULL;
   if (record_status(rec) == CONTAINER_STOPPED) {
     vessel_error_set(err, ESRCH, "container `%s` is not running", id);
@@ -265,8 +265,8 @@ int runtime_pause(const struct runtime_ctx *ctx, const char *id, bool pause,
                   struct vessel_error *err)
 {
   struct container_record rec = {0};
-  _cleanup_close_ int dirfd = -1;
-  struct cgroup *cg = running_cgroup(ctx, id, &rec, &dirfd, err);
+  _cleanup_close_ int recfd = -1;
+  struct cgroup *cg = running_cgroup(ctx, id, &rec, &recfd, err);
   int r = -1;
   if (cg) {
     enum container_status want = pause ? CONTAINER_RUNNING : CONTAINER_PAUSED;
@@ -287,8 +287,8 @@ int runtime_pids(const struct runtime_ctx *ctx, const char *id, pid_t **pids, si
                  struct vessel_error *err)
 {
   struct container_record rec = {0};
-  _cleanup_close_ int dirfd = -1;
-  struct cgroup *cg = running_cgroup(ctx, id, &rec, &dirfd, err);
+  _cleanup_close_ int recfd = -1;
+  struct cgroup *cg = running_cgroup(ctx, id, &rec, &recfd, err);
   int r = cg ? cgroup_pids(cg, pids, n, err) : -1;
   if (cg)
     cgroup_free(cg);
@@ -300,8 +300,8 @@ int runtime_update(const struct runtime_ctx *ctx, const char *id, const struct s
                    struct vessel_error *err)
 {
   struct container_record rec = {0};
-  _cleanup_close_ int dirfd = -1;
-  struct cgroup *cg = running_cgroup(ctx, id, &rec, &dirfd, err);
+  _cleanup_close_ int recfd = -1;
+  struct cgroup *cg = running_cgroup(ctx, id, &rec, &recfd, err);
   int r = cg ? cgroup_update(cg, res, err) : -1;
   if (cg)
     cgroup_free(cg);
@@ -312,7 +312,7 @@ int runtime_update(const struct runtime_ctx *ctx, const char *id, const struct s
 struct spec_process *runtime_container_process(const struct runtime_ctx *ctx, const char *id,
                                                struct vessel_error *err)
 {
-  _cleanup_close_ int fd = record_dir_open(ctx, id, err);
+  _cleanup_close_ int fd = record_open(ctx, id, err);
   if (fd < 0)
     return NULL;
   struct spec *s = container_load_spec(fd, err);

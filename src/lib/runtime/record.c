@@ -28,13 +28,13 @@ void container_record_free(struct container_record *r)
   memset(r, 0, sizeof *r);
 }
 
-int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
+int record_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
 {
   if (runtime_check_id(id, err) < 0)
     return -1;
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 && errno == ENOENT)
     return vessel_error_set(err, ENOENT, "container `%s` does not exist", id);
   if (fd < 0)
@@ -42,7 +42,47 @@ int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel
   return fd;
 }
 
-int record_write(int dirfd, const struct container_record *r, const char *config,
+int record_claim(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
+{
+  if (mkdir(ctx->state_root, 0700) < 0 && errno != EEXIST &&
+      fs_mkdir_p(ctx->state_root, 0700, err) < 0)
+    return -1;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno == EEXIST)
+    return vessel_error_set(err, EEXIST, "container `%s` already exists", id);
+  if (fd < 0)
+    return vessel_error_set(err, errno, "create state of `%s`", id);
+  return fd;
+}
+
+static int read_all(int fd, char **out, struct vessel_error *err)
+{
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return vessel_error_set(err, errno, "read state");
+  if (st.st_size > (16 << 20))
+    return vessel_error_set(err, EFBIG, "read state");
+  size_t len = (size_t)st.st_size;
+  _cleanup_free_ char *buf = malloc(len + 1);
+  if (!buf)
+    return vessel_error_set(err, ENOMEM, "read state");
+  size_t off = 0;
+  while (off < len) {
+    ssize_t r = pread(fd, buf + off, len - off, (off_t)off);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    off += (size_t)r;
+  }
+  buf[off] = '\0';
+  *out = TAKE_PTR(buf);
+  return 0;
+}
+
+int record_write(int fd, const struct container_record *r, const char *config,
                  struct vessel_error *err)
 {
   json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:I, s:s}", "id",
@@ -62,8 +102,18 @@ int record_write(int dirfd, const struct container_record *r, const char *config
   json_decref(o);
   if (!text)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
-  /* the state dir is on tmpfs (/run): a rename is enough, fsync buys nothing */
-  return fs_write_atomic(dirfd, "state.json", text, strlen(text), false, err);
+  /* written once into the file create claimed; readers take a record they
+   * cannot parse for one still being made. /run is tmpfs: no fsync */
+  size_t len = strlen(text), off = 0;
+  while (off < len) {
+    ssize_t w = pwrite(fd, text + off, len - off, (off_t)off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return vessel_error_set(err, w < 0 ? errno : EIO, "write state of `%s`", r->id);
+    off += (size_t)w;
+  }
+  return 0;
 }
 
 static char *dup_str(json_t *o, const char *key)
@@ -72,16 +122,16 @@ static char *dup_str(json_t *o, const char *key)
   return s ? strdup(s) : NULL;
 }
 
-int record_read(int dirfd, struct container_record *r, struct vessel_error *err)
+int record_read(int fd, struct container_record *r, struct vessel_error *err)
 {
   _cleanup_free_ char *text = NULL;
-  if (fs_read_fileat(dirfd, "state.json", &text, NULL, err) < 0)
+  if (read_all(fd, &text, err) < 0)
     return -1;
   json_error_t jerr;
   json_t *o = json_loads(text, 0, &jerr);
   if (!o || !json_is_object(o)) {
     json_decref(o);
-    return vessel_error_set(err, EINVAL, "corrupt state.json: %s", jerr.text);
+    return vessel_error_set(err, EINVAL, "container state is incomplete or corrupt: %s", jerr.text);
   }
   memset(r, 0, sizeof *r);
   r->id = dup_str(o, "id");
@@ -101,22 +151,22 @@ int record_read(int dirfd, struct container_record *r, struct vessel_error *err)
   json_decref(o);
   if (!r->id || !r->bundle) {
     container_record_free(r);
-    return vessel_error_set(err, EINVAL, "corrupt state.json: missing fields");
+    return vessel_error_set(err, EINVAL, "container state is incomplete: missing fields");
   }
   return 0;
 }
 
-int record_read_config(int dirfd, char **config, struct vessel_error *err)
+int record_read_config(int fd, char **config, struct vessel_error *err)
 {
   _cleanup_free_ char *text = NULL;
-  if (fs_read_fileat(dirfd, "state.json", &text, NULL, err) < 0)
+  if (read_all(fd, &text, err) < 0)
     return -1;
   json_t *o = json_loads(text, 0, NULL);
   const char *c = json_string_value(json_object_get(o, "config"));
   *config = c ? strdup(c) : NULL;
   json_decref(o);
   if (!*config)
-    return vessel_error_set(err, EINVAL, "state.json holds no config");
+    return vessel_error_set(err, EINVAL, "container state holds no config");
   return 0;
 }
 
@@ -201,34 +251,11 @@ char *record_state_json(const struct container_record *r, enum container_status 
   return text;
 }
 
-static int remove_tree_at(int parent, const char *name)
+int record_remove(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
 {
-  _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return unlinkat(parent, name, 0);
-  DIR *d = fdopendir(fd);
-  if (!d)
-    return -1;
-  fd = -1; /* owned by d now */
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-      continue;
-    if (e->d_type == DT_DIR)
-      remove_tree_at(dirfd(d), e->d_name);
-    else
-      unlinkat(dirfd(d), e->d_name, 0);
-  }
-  closedir(d);
-  return unlinkat(parent, name, AT_REMOVEDIR);
-}
-
-int record_dir_remove(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err)
-{
-  _cleanup_close_ int root = open(ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return vessel_error_set(err, errno, "open `%s`", ctx->state_root);
-  if (remove_tree_at(root, id) < 0 && errno != ENOENT)
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
+  if (unlink(path) < 0 && errno != ENOENT)
     return vessel_error_set(err, errno, "remove state of `%s`", id);
   return 0;
 }

@@ -1,5 +1,7 @@
-/* A container's record in the state dir (<root>/<id>/state.json): what every
- * later command needs to find and judge the container. Written atomically. */
+/* A container's record: one file, <root>/<id>, holding what every later
+ * command needs to find and judge the container, and the config it was made
+ * from. Claimed with O_EXCL and written once, at create: a file per
+ * container is the least a runtime can write (on ext4 each new inode costs). */
 #pragma once
 #include <stdbool.h>
 #include <sys/types.h>
@@ -24,17 +26,20 @@ struct container_record {
 
 void container_record_free(struct container_record *r);
 
-/* Opens <root>/<id> (O_DIRECTORY); ENOENT means no such container. */
-int record_dir_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
+/* Opens <root>/<id>; ENOENT means no such container. */
+int record_open(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
+
+/* Claims the id: creates <root>/<id> exclusively. */
+int record_claim(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
 
 /* Writes the record once, at create, with the config.json text it was made
  * from (kept for exec and the hooks of later commands). */
-int record_write(int dirfd, const struct container_record *r, const char *config,
+int record_write(int recfd, const struct container_record *r, const char *config,
                  struct vessel_error *err);
 
 /* The config.json text kept in the record. */
-int record_read_config(int dirfd, char **config, struct vessel_error *err);
-int record_read(int dirfd, struct container_record *r, struct vessel_error *err);
+int record_read_config(int recfd, char **config, struct vessel_error *err);
+int record_read(int recfd, struct container_record *r, struct vessel_error *err);
 
 /* Judges the container's status from its record and the live process. */
 enum container_status record_status(const struct container_record *r);
@@ -45,8 +50,8 @@ unsigned long long proc_start_time(pid_t pid);
 /* The state JSON of the runtime-spec for hooks and `state`. */
 char *record_state_json(const struct container_record *r, enum container_status status);
 
-/* Removes the container's state dir and everything in it. */
-int record_dir_remove(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
+/* Removes the container's record. */
+int record_remove(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
 
 /* Opens the container's cgroup from the record. */
 struct cgroup *record_cgroup(const struct container_record *r, struct vessel_error *err);

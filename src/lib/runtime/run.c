@@ -60,8 +60,8 @@ int container_wait_forwarding(pid_t pid, int pidfd)
 static void run_poststart(const struct runtime_ctx *ctx, const char *id)
 {
   struct vessel_error err;
-  _cleanup_close_ int dirfd = record_dir_open(ctx, id, &err);
-  struct spec *s = dirfd >= 0 ? container_load_spec(dirfd, &err) : NULL;
+  _cleanup_close_ int recfd = record_open(ctx, id, &err);
+  struct spec *s = recfd >= 0 ? container_load_spec(recfd, &err) : NULL;
   if (s && s->hooks.n[SPEC_HOOK_POSTSTART]) {
     _cleanup_free_ char *state = NULL;
     runtime_state_json(ctx, id, &state, &err);
