@@ -89,8 +89,18 @@ leftovers() {
   find /tmp -maxdepth 1 -name 'peerbench.*' 2>/dev/null
   grep -o ' /tmp/peerbench\.[^ ]*' /proc/self/mountinfo 2>/dev/null
 }
+# Empty directories the peers create on the host as a side effect: crun makes
+# its default state dir even for `crun --version` (which peers.sh runs without
+# --root), libmount makes /run/mount for the umount that hides cgroup2.
+SIDE_DIRS=(/run/crun /run/runc /run/vessel-runtime /run/mount)
+SIDE_NEW=()
+for d in "${SIDE_DIRS[@]}"; do [[ -e $d ]] || SIDE_NEW+=("$d"); done
+side_cleanup() { # remove what this run created, if nothing else is in it
+  local d
+  for d in "${SIDE_NEW[@]}"; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
+}
 W=$(mktemp -d /tmp/vessel-bench.XXXXXX) || die "mktemp failed"
-trap 'rm -rf "$W"' EXIT
+trap 'side_cleanup; rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM
 leftovers | sort >"$W/before"
 
@@ -101,8 +111,10 @@ EXTRA_RUNTIMES="${EXTRA_RUNTIMES:+$EXTRA_RUNTIMES }vessel=$BIN" \
   bash "$SHARED/peers.sh" | tee "$W/out"
 rc=${PIPESTATUS[0]}
 
+side_cleanup
 leftovers | sort >"$W/after"
 comm -13 "$W/before" "$W/after" >"$W/new"
+for d in "${SIDE_NEW[@]}"; do [[ -e $d ]] && echo "$d (not empty)"; done >>"$W/new"
 
 # ------------------------------------------------------------ summary -----
 # cell TABLE ROW COLUMN: a cell of a markdown table of peers.sh's final
@@ -154,7 +166,7 @@ row "memcg charge per idle container (KiB)" "Density" "memcg usage KiB" 1.0
     say "host check: LEFT BEHIND by this run:"
     sed 's/^/  /' "$W/new"
   else
-    say "host check: clean (no pb* cgroups, peerbench temp dirs or mounts left)"
+    say "host check: clean (no pb* cgroups, peerbench temp dirs, mounts or new /run dirs left)"
   fi
   case $rc in
     0) say "peers.sh: all measurements succeeded" ;;
