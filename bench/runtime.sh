@@ -69,9 +69,9 @@ if [[ -z ${BIN:-} ]]; then
   if [[ ! -x $BIN ]]; then
     say "building vessel-runtime in $REPO/build"
     if [[ ! -f $REPO/build/build.ninja ]]; then
-      meson setup "$REPO/build" "$REPO" >/dev/null || die "meson setup failed"
+      out=$(meson setup "$REPO/build" "$REPO" 2>&1) || { printf '%s\n' "$out" >&2; die "meson setup failed"; }
     fi
-    ninja -C "$REPO/build" >/dev/null || die "ninja failed"
+    out=$(ninja -C "$REPO/build" 2>&1) || { printf '%s\n' "$out" | tail -40 >&2; die "ninja failed"; }
     [[ -x $BIN ]] || die "the build did not produce $BIN"
   fi
 fi
