@@ -29,10 +29,11 @@
 #define UNKNOWN_NAMES_SHOWN 8
 
 const char *const seccomp_known_actions[] = {
-    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-    "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY",
-    NULL,
+    "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+    "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
+    "SCMP_ACT_NOTIFY",      NULL,
 };
 
 const char *const seccomp_known_operators[] = {
@@ -51,12 +52,12 @@ const char *const seccomp_known_flags[] = {
 /* Every name the runtime-spec defines; seccomp_known_archs() keeps those the
  * linked libseccomp resolves. */
 static const char *const oci_arch_names[] = {
-    "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",      "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",      "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",      "SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64",  "SCMP_ARCH_LOONGARCH64",
-    "SCMP_ARCH_M68K",        "SCMP_ARCH_SH",        "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
 };
 
 static const struct {
@@ -70,9 +71,12 @@ static const struct {
 };
 
 static const enum scmp_compare op_map[] = {
-    [SPEC_SECCOMP_OP_NE] = SCMP_CMP_NE,         [SPEC_SECCOMP_OP_LT] = SCMP_CMP_LT,
-    [SPEC_SECCOMP_OP_LE] = SCMP_CMP_LE,         [SPEC_SECCOMP_OP_EQ] = SCMP_CMP_EQ,
-    [SPEC_SECCOMP_OP_GE] = SCMP_CMP_GE,         [SPEC_SECCOMP_OP_GT] = SCMP_CMP_GT,
+    [SPEC_SECCOMP_OP_NE] = SCMP_CMP_NE,
+    [SPEC_SECCOMP_OP_LT] = SCMP_CMP_LT,
+    [SPEC_SECCOMP_OP_LE] = SCMP_CMP_LE,
+    [SPEC_SECCOMP_OP_EQ] = SCMP_CMP_EQ,
+    [SPEC_SECCOMP_OP_GE] = SCMP_CMP_GE,
+    [SPEC_SECCOMP_OP_GT] = SCMP_CMP_GT,
     [SPEC_SECCOMP_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 };
 
@@ -162,8 +166,7 @@ struct arch_set {
   size_t n;
 };
 
-static int arch_add(struct arch_set *set, uint32_t arch, const char *what,
-                    struct vessel_error *err)
+static int arch_add(struct arch_set *set, uint32_t arch, const char *what, struct vessel_error *err)
 {
   for (size_t i = 0; i < set->n; i++)
     if (set->v[i] == arch)
@@ -257,8 +260,8 @@ static int convert_entry(const struct spec_seccomp_syscall *sc, size_t idx, stru
     if ((unsigned)a->op >= ARRAY_SIZE(op_map) || !op_map[a->op])
       return vessel_error_set(err, 0, "%s.args[%zu].op: unknown operator %d", path, j, (int)a->op);
     /* MASKED_EQ: (arg & value) == valueTwo; the others ignore datum_b */
-    e->cmp[j] = (struct scmp_arg_cmp){.arg = a->index, .op = op_map[a->op], .datum_a = a->value,
-                                      .datum_b = a->value_two};
+    e->cmp[j] = (struct scmp_arg_cmp){
+        .arg = a->index, .op = op_map[a->op], .datum_a = a->value, .datum_b = a->value_two};
     if (++per_index[a->index] > 1)
       e->same_index = true;
   }
@@ -323,7 +326,8 @@ static int compile_spec(const struct spec_seccomp *s, struct compiled *c, struct
         unknown.n++;
         continue;
       }
-      c->rules[c->n_rules++] = (struct name_rule){.nr = nr, .entry = (unsigned)i, .name = (unsigned)k};
+      c->rules[c->n_rules++] =
+          (struct name_rule){.nr = nr, .entry = (unsigned)i, .name = (unsigned)k};
     }
   }
   warn_unknown(&unknown);

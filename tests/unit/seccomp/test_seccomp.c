@@ -42,6 +42,14 @@ static int build(struct spec_seccomp *s, struct seccomp_program *p)
   return r;
 }
 
+/* Leaves a child whose filter may deny what a sanitizer's _exit path calls
+ * (sigaltstack): a plain syscall is not a "noreturn" call ASan hooks. */
+static void raw_exit(int code)
+{
+  for (;;)
+    syscall(SYS_exit_group, code);
+}
+
 /* Forks a child that sets no_new_privs, installs p and runs fn. Returns the
  * wait status. */
 static int run_filtered(const struct seccomp_program *p, int (*fn)(void *), void *arg)
@@ -52,6 +60,7 @@ static int run_filtered(const struct seccomp_program *p, int (*fn)(void *), void
     return -1;
   if (pid == 0) {
     struct vessel_error err = {0};
+    alarm(30); /* a hung child dies instead of hanging the suite */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       _exit(100);
     int r = seccomp_program_install(p, &err);
@@ -60,7 +69,7 @@ static int run_filtered(const struct seccomp_program *p, int (*fn)(void *), void
       fflush(stdout);
       _exit(101);
     }
-    _exit(fn(arg));
+    raw_exit(fn(arg));
   }
   int status;
   while (waitpid(pid, &status, 0) < 0)
@@ -102,9 +111,12 @@ static int try_mkdir_and_uname(void *arg)
 static void errno_rule_custom_errno(void)
 {
   struct spec_seccomp_syscall rules[] = {
-      {.names = NAMES("mkdirat", "mkdir"), .action = SPEC_SECCOMP_ERRNO, .errno_ret = ERRNO_RET(EACCES)},
+      {.names = NAMES("mkdirat", "mkdir"),
+       .action = SPEC_SECCOMP_ERRNO,
+       .errno_ret = ERRNO_RET(EACCES)},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   CHECK(p.len > 0 && p.filter);
@@ -146,7 +158,8 @@ static int try_default_eperm(void *arg)
 
 static void default_errno_is_eperm(void)
 {
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ERRNO, .syscalls = &allow_exit, .n_syscalls = 1};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ERRNO, .syscalls = &allow_exit, .n_syscalls = 1};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   CHECK(exited_with(run_filtered(&p, try_default_eperm, NULL), 0));
@@ -164,8 +177,10 @@ static int try_getppid(void *arg)
 
 static void kill_process_sends_sigsys(void)
 {
-  struct spec_seccomp_syscall rules[] = {{.names = NAMES("getppid"), .action = SPEC_SECCOMP_KILL_PROCESS}};
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
+  struct spec_seccomp_syscall rules[] = {
+      {.names = NAMES("getppid"), .action = SPEC_SECCOMP_KILL_PROCESS}};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   int status = run_filtered(&p, try_getppid, NULL);
@@ -193,7 +208,8 @@ static void arg_condition_eq(void)
       allow_exit,
       {.names = NAMES("personality"), .action = SPEC_SECCOMP_ALLOW, .args = args, .n_args = 1},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   CHECK(exited_with(run_filtered(&p, try_personality, NULL), 0));
@@ -223,7 +239,8 @@ static void same_index_conditions_or(void)
       allow_exit,
       {.names = NAMES("personality"), .action = SPEC_SECCOMP_ALLOW, .args = args, .n_args = 2},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   CHECK(exited_with(run_filtered(&p, try_personality_or, NULL), 0));
@@ -255,7 +272,8 @@ static void different_index_conditions_and(void)
       allow_exit,
       {.names = NAMES("fcntl"), .action = SPEC_SECCOMP_ALLOW, .args = args, .n_args = 2},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   CHECK(exited_with(run_filtered(&p, try_fcntl_and, &fd), 0));
@@ -286,7 +304,8 @@ static void masked_eq(void)
       allow_exit,
       {.names = NAMES("umask"), .action = SPEC_SECCOMP_ALLOW, .args = args, .n_args = 1},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ERRNO, .syscalls = rules, .n_syscalls = 2};
   struct seccomp_program p = {0};
   CHECK(build(&s, &p) == 0);
   CHECK(exited_with(run_filtered(&p, try_masked, NULL), 0));
@@ -314,7 +333,8 @@ static void unknown_syscall_skipped(void)
   struct spec_seccomp_syscall rules[] = {
       {.names = NAMES("no_such_syscall_vessel", "mkdirat"), .action = SPEC_SECCOMP_ERRNO},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
   struct seccomp_program p = {0};
   logged[0] = '\0';
   vessel_log_set_sink(capture_log, NULL, VESSEL_LOG_WARNING);
@@ -344,7 +364,8 @@ static void bad_errno_ret_names_path(void)
       allow_exit,
       {.names = NAMES("mkdirat"), .action = SPEC_SECCOMP_ERRNO, .errno_ret = ERRNO_RET(70000)},
   };
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 2};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 2};
   struct seccomp_program p = {0};
   struct vessel_error err = {0};
   CHECK(seccomp_program_build(&s, &p, &err) < 0);
@@ -428,8 +449,8 @@ static void x86_64_filter_covers_x86(void)
 
 static void flag_log_accepted(void)
 {
-  struct spec_seccomp_syscall rules[] = {{.names = NAMES("mkdirat"), .action = SPEC_SECCOMP_ERRNO,
-                                          .errno_ret = ERRNO_RET(EACCES)}};
+  struct spec_seccomp_syscall rules[] = {
+      {.names = NAMES("mkdirat"), .action = SPEC_SECCOMP_ERRNO, .errno_ret = ERRNO_RET(EACCES)}};
   struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW,
                            .flags = SPEC_SECCOMP_FLAG_LOG | SPEC_SECCOMP_FLAG_SPEC_ALLOW,
                            .syscalls = rules,
@@ -486,7 +507,8 @@ static void notify_listener_delivered(void)
   CHECK(bind(srv, (struct sockaddr *)&addr, sizeof addr) == 0);
   CHECK(listen(srv, 1) == 0);
 
-  struct spec_seccomp_syscall rules[] = {{.names = NAMES("getppid"), .action = SPEC_SECCOMP_NOTIFY}};
+  struct spec_seccomp_syscall rules[] = {
+      {.names = NAMES("getppid"), .action = SPEC_SECCOMP_NOTIFY}};
   struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW,
                            .listener_path = sock_path,
                            .syscalls = rules,
@@ -514,7 +536,7 @@ static void notify_listener_delivered(void)
     }
     close(fd);
     /* the agent answers 4242 */
-    _exit(syscall(SYS_getppid) == 4242 ? 0 : 1);
+    raw_exit(syscall(SYS_getppid) == 4242 ? 0 : 1);
   }
 
   _cleanup_close_ int conn = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
@@ -525,7 +547,9 @@ static void notify_listener_delivered(void)
     struct cmsghdr align;
   } control;
   struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf - 1};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
+  struct msghdr msg = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = control.b,
                        .msg_controllen = sizeof control.b};
   ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
   CHECK(n == (ssize_t)strlen(state));
@@ -555,8 +579,10 @@ static void notify_listener_delivered(void)
 
 static void notify_on_write_or_default_refused(void)
 {
-  struct spec_seccomp_syscall rules[] = {{.names = NAMES("read", "write"), .action = SPEC_SECCOMP_NOTIFY}};
-  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
+  struct spec_seccomp_syscall rules[] = {
+      {.names = NAMES("read", "write"), .action = SPEC_SECCOMP_NOTIFY}};
+  struct spec_seccomp s = {
+      .default_action = SPEC_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
   struct seccomp_program p = {0};
   struct vessel_error err = {0};
   CHECK(seccomp_program_build(&s, &p, &err) < 0);
@@ -564,6 +590,51 @@ static void notify_on_write_or_default_refused(void)
   struct spec_seccomp d = {.default_action = SPEC_SECCOMP_NOTIFY};
   CHECK(seccomp_program_build(&d, &p, &err) < 0);
   CHECK(strstr(err.msg, "defaultAction") != NULL);
+}
+
+static int expect_listener(void *arg)
+{
+  return *(int *)arg > 0 ? 0 : 1;
+}
+
+/* TSYNC next to a listener needs TSYNC_ESRCH, or the kernel would return a
+ * thread id where the listener belongs; WAIT_KILLABLE_RECV needs a listener. */
+static void tsync_and_killable_with_notify(void)
+{
+  struct spec_seccomp_syscall rules[] = {
+      {.names = NAMES("getppid"), .action = SPEC_SECCOMP_NOTIFY}};
+  struct spec_seccomp s = {.default_action = SPEC_SECCOMP_ALLOW,
+                           .flags = SPEC_SECCOMP_FLAG_TSYNC | SPEC_SECCOMP_FLAG_WAIT_KILLABLE_RECV,
+                           .syscalls = rules,
+                           .n_syscalls = 1};
+  struct seccomp_program p = {0};
+  CHECK(build(&s, &p) == 0);
+  CHECK(p.notify);
+  CHECK(p.flags == (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct vessel_error err = {0};
+    alarm(30);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+      _exit(100);
+    int fd = seccomp_program_install(&p, &err);
+    if (fd < 0) {
+      printf("# install: %s\n", err.msg);
+      fflush(stdout);
+    }
+    raw_exit(expect_listener(&fd));
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  CHECK(exited_with(status, 0));
+  seccomp_program_free(&p);
+
+  struct spec_seccomp no_listener = {.default_action = SPEC_SECCOMP_ALLOW,
+                                     .flags = SPEC_SECCOMP_FLAG_WAIT_KILLABLE_RECV};
+  struct vessel_error err = {0};
+  CHECK(seccomp_program_build(&no_listener, &p, &err) < 0);
+  CHECK(strstr(err.msg, "linux.seccomp.flags") != NULL);
 }
 
 /* ---- feature tables ---- */
@@ -594,4 +665,5 @@ TAP_MAIN(T(errno_rule_custom_errno), T(default_errno_ret), T(default_errno_is_ep
          T(different_index_conditions_and), T(masked_eq), T(unknown_syscall_skipped),
          T(unknown_arch_is_error), T(bad_errno_ret_names_path), T(x86_64_filter_covers_x86),
          T(flag_log_accepted), T(install_without_nnp_explains), T(notify_listener_delivered),
-         T(notify_on_write_or_default_refused), T(feature_tables))
+         T(notify_on_write_or_default_refused), T(tsync_and_killable_with_notify),
+         T(feature_tables))
