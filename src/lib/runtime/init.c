@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,10 +39,38 @@ static __attribute__((noreturn)) void init_fail(struct init_config *c, struct ve
   _exit(1);
 }
 
+static bool go_received; /* SYNC_GO came: ids mapped, init in its cgroup */
+
+/* Waits for a message of the given type from the runtime. SYNC_GO is sent
+ * without waiting for us to ask, so it may come first: note it and go on. */
+static int init_expect(const struct init_config *c, int type, char *text, struct vessel_error *err)
+{
+  for (;;) {
+    struct sync_msg m;
+    if (sync_recv(c->sync_fd, &m, NULL, err) < 0)
+      return -1;
+    if (m.type == SYNC_ERROR) {
+      err->code = m.code;
+      memcpy(err->msg, m.text, sizeof err->msg);
+      return -1;
+    }
+    if (m.type == SYNC_GO && type != SYNC_GO) {
+      go_received = true;
+      continue;
+    }
+    if (m.type != type)
+      return vessel_error_set(err, EPROTO, "sync with the runtime: unexpected message %d", m.type);
+    if (text)
+      memcpy(text, m.text, sizeof m.text);
+    return 0;
+  }
+}
+
 static int wait_for_runtime(const struct init_config *c, struct vessel_error *err)
 {
-  if (sync_expect(c->sync_fd, SYNC_GO, NULL, err) < 0)
+  if (!go_received && init_expect(c, SYNC_GO, NULL, err) < 0)
     return -1;
+  go_received = true;
   if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
     return vessel_error_set(err, errno, "unshare the cgroup namespace");
   return 0;
@@ -64,6 +93,20 @@ static int join_cgroup(const struct init_config *c, struct vessel_error *err)
 static int before_cgroup_mount(const struct init_config *c, struct vessel_error *err)
 {
   return c->cgroup_mode == CGROUP_MODE_V2 ? join_cgroup(c, err) : 0;
+}
+
+/* Hooks run in the container's namespaces see the init's pid as there. */
+static void localize_state_pid(char *state, size_t size)
+{
+  json_t *o = json_loads(state, 0, NULL);
+  if (!o)
+    return;
+  json_object_set_new(o, "pid", json_integer(getpid()));
+  char *text = json_dumps(o, JSON_INDENT(2));
+  if (text && strlen(text) < size)
+    strcpy(state, text);
+  free(text);
+  json_decref(o);
 }
 
 static int join_namespaces(const struct init_config *c, struct vessel_error *err)
@@ -101,7 +144,7 @@ static int set_identity_of_namespaces(const struct init_config *c, struct vessel
 static int wait_for_start(struct init_config *c, struct vessel_error *err)
 {
   if (c->mode == INIT_MODE_RUN)
-    return sync_expect(c->sync_fd, SYNC_START, NULL, err);
+    return init_expect(c, SYNC_START, NULL, err);
   char b;
   ssize_t r;
   do
@@ -153,9 +196,10 @@ void init_main(struct init_config *c)
   static char state[VESSEL_ERROR_MAX] = "{}";
   if (c->hooks_sync) {
     if (sync_send(c->sync_fd, SYNC_RUN_HOOKS, -1, &err) < 0 ||
-        sync_expect_text(c->sync_fd, SYNC_HOOKS_DONE, state, &err) < 0)
+        init_expect(c, SYNC_HOOKS_DONE, state, &err) < 0)
       init_fail(c, &err, false);
   }
+  localize_state_pid(state, sizeof state);
   if (s->hooks.n[SPEC_HOOK_CREATE_CONTAINER] &&
       hooks_run(&s->hooks, SPEC_HOOK_CREATE_CONTAINER, state, &err) < 0)
     init_fail(c, &err, false);
