@@ -307,6 +307,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   struct create_state st = {.ctx = ctx, .id = o->id, .pid = -1};
   struct init_config c = {.spec = s, .bundle = bundle, .mode = mode, .sync_fd = -1,
                           .console_fd = -1, .start_pipe = {-1, -1}};
+  int console_ours = -1, master = -1;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
   _cleanup_close_ int recfd = -1;
   _cleanup_free_ char *annotations = NULL;
@@ -331,7 +332,10 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     }
     c.rootfs = rootfs;
   }
-  if (s->process.terminal && !o->console_socket) {
+  /* a foreground run keeps the terminal itself; anything detached must hand
+   * it to the caller */
+  bool own_terminal = s->process.terminal && !o->console_socket && mode == INIT_MODE_RUN;
+  if (s->process.terminal && !o->console_socket && !own_terminal) {
     vessel_error_set(err, EINVAL, "process.terminal is true: --console-socket is required");
     goto out;
   }
@@ -386,6 +390,14 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     c.console_fd = console_socket_connect(o->console_socket, err);
     if (c.console_fd < 0)
       goto out;
+  } else if (own_terminal) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+      vessel_error_set(err, errno, "socketpair");
+      goto out;
+    }
+    console_ours = pair[0];
+    c.console_fd = pair[1];
   }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     vessel_error_set(err, errno, "socketpair");
@@ -465,6 +477,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   rec.pid = pid;
   if (serve_init(&st, s, &rec, sv[0], err) < 0)
     goto out;
+  if (console_ours >= 0 && (master = console_receive_master(console_ours, err)) < 0)
+    goto out;
   rec.start_time = proc_start_time(pid);
   char created[64];
   rfc3339_now(created);
@@ -493,6 +507,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   out->pidfd = pidfd;
   out->sync_fd = sv[0];
   sv[0] = -1;
+  out->console_master = master;
+  master = -1;
   st.pid = -1;
   st.record_made = false;
   st.cg_made = false;
@@ -512,6 +528,10 @@ out:
     close(c.join_fds[i]);
   if (c.console_fd >= 0)
     close(c.console_fd);
+  if (console_ours >= 0)
+    close(console_ours);
+  if (master >= 0)
+    close(master);
   if (pid_join_fd >= 0)
     close(pid_join_fd);
   if (own_pid_ns >= 0)

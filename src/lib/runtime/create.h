@@ -9,7 +9,15 @@ struct created_container {
   pid_t pid;
   int pidfd;
   int sync_fd; /* open in run mode: EOF once the process has exec'd */
+  int console_master; /* foreground run with a terminal and no --console-socket */
 };
+
+/* Receives the pty master the init sends over a console socket. */
+int console_receive_master(int sock, struct vessel_error *err);
+
+/* Foreground run with a terminal: proxies stdio <-> master until pid exits;
+ * returns the exit code. */
+int console_proxy_wait(pid_t pid, int pidfd, int master);
 
 /* Creates the container; in INIT_MODE_RUN the init waits for SYNC_START on
  * out->sync_fd instead of the start pipe. On failure nothing is left. */

@@ -88,7 +88,7 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *x)
       goto fail;
   }
   _cleanup_free_ char *exe = NULL;
-  if (process_apply_rlimits(p, &err) < 0 || process_chdir(p, &err) < 0 ||
+  if (process_apply_limits(p, &err) < 0 || process_chdir(p, &err) < 0 ||
       process_find_executable(p, &exe, &err) < 0)
     goto fail;
   struct process_security sec = {.process = p, .seccomp = x->seccomp, .cap_last = x->cap_last,

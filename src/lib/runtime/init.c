@@ -208,7 +208,7 @@ void init_main(struct init_config *c)
     init_fail(c, &err, false);
   if (!c->no_new_keyring)
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL); /* best effort, as runc */
-  if (process_apply_rlimits(p, &err) < 0 || process_chdir(p, &err) < 0)
+  if (process_apply_limits(p, &err) < 0 || process_chdir(p, &err) < 0)
     init_fail(c, &err, false);
   _cleanup_free_ char *exe = NULL;
   if (process_find_executable(p, &exe, &err) < 0)

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,81 @@ int process_find_executable(const struct spec_process *p, char **out, struct ves
   return exec_error(err, ENOENT, "executable file not found in $PATH", name);
 }
 
-int process_apply_rlimits(const struct spec_process *p, struct vessel_error *err)
+int process_parse_cpu_list(const char *list, void *cpu_set, unsigned setsize)
 {
+  cpu_set_t *set = cpu_set;
+  CPU_ZERO_S(setsize, set);
+  const char *p = list;
+  while (*p) {
+    char *end;
+    unsigned long a = strtoul(p, &end, 10), b = a;
+    if (end == p)
+      return -1;
+    if (*end == '-') {
+      p = end + 1;
+      b = strtoul(p, &end, 10);
+      if (end == p || b < a)
+        return -1;
+    }
+    if (b >= setsize * 8)
+      return -1;
+    for (unsigned long c = a; c <= b; c++)
+      CPU_SET_S(c, setsize, set);
+    if (*end == ',')
+      end++;
+    else if (*end)
+      return -1;
+    p = end;
+  }
+  return 0;
+}
+
+/* sched_setattr(2)'s argument; glibc 2.36 has neither wrapper nor type and
+ * <linux/sched/types.h> clashes with <sched.h>. */
+struct sched_attr {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static int apply_scheduling(const struct spec_process *p, struct vessel_error *err)
+{
+  if (p->io_priority.set) {
+    int value = (p->io_priority.class_ << 13) | p->io_priority.priority;
+    if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, value) < 0)
+      return vessel_error_set(err, errno, "process.ioPriority");
+  }
+  if (p->scheduler.set) {
+    struct sched_attr attr = {
+        .size = sizeof attr,
+        .sched_policy = (uint32_t)p->scheduler.policy,
+        .sched_flags = p->scheduler.flags,
+        .sched_nice = p->scheduler.nice,
+        .sched_priority = (uint32_t)p->scheduler.priority,
+        .sched_runtime = p->scheduler.runtime,
+        .sched_deadline = p->scheduler.deadline,
+        .sched_period = p->scheduler.period,
+    };
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+      return vessel_error_set(err, errno, "process.scheduler");
+  }
+  if (p->exec_cpu_affinity_initial) {
+    cpu_set_t set;
+    if (process_parse_cpu_list(p->exec_cpu_affinity_initial, &set, sizeof set) < 0)
+      return vessel_error_set(err, EINVAL, "process.execCPUAffinity.initial: bad cpu list `%s`",
+                              p->exec_cpu_affinity_initial);
+    if (sched_setaffinity(0, sizeof set, &set) < 0)
+      return vessel_error_set(err, errno, "process.execCPUAffinity.initial");
+  }
+  return 0;
+}
+
+int process_apply_limits(const struct spec_process *p, struct vessel_error *err)
+{
+  if (apply_scheduling(p, err) < 0)
+    return -1;
   for (size_t i = 0; i < p->n_rlimits; i++) {
     struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
     if (setrlimit(p->rlimits[i].resource, &rl) < 0)

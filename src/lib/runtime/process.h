@@ -13,7 +13,11 @@
  * file says "executable file not found in $PATH", as clients expect. */
 int process_find_executable(const struct spec_process *p, char **out, struct vessel_error *err);
 
-int process_apply_rlimits(const struct spec_process *p, struct vessel_error *err);
+/* rlimits, I/O priority, scheduler and the initial CPU affinity. */
+int process_apply_limits(const struct spec_process *p, struct vessel_error *err);
+
+/* Parses a cpu list ("0-3,7") into set; < 0 when malformed. */
+int process_parse_cpu_list(const char *list, void *cpu_set, unsigned setsize);
 
 /* chdir to the process cwd, and check we stayed inside the root. */
 int process_chdir(const struct spec_process *p, struct vessel_error *err);

@@ -87,7 +87,10 @@ static int run_foreground(const struct runtime_ctx *ctx, const char *id,
     goto fail;
   }
   run_poststart(ctx, id);
-  *status = container_wait_forwarding(cc->pid, cc->pidfd);
+  if (cc->console_master >= 0)
+    *status = console_proxy_wait(cc->pid, cc->pidfd, cc->console_master);
+  else
+    *status = container_wait_forwarding(cc->pid, cc->pidfd);
   return runtime_delete(ctx, id, true, err);
 fail:
   runtime_delete(ctx, id, true, &ignore);
@@ -105,6 +108,8 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
       return -1;
     close(cc.pidfd);
     close(cc.sync_fd);
+    if (cc.console_master >= 0)
+      close(cc.console_master);
     if (runtime_start(ctx, o->id, err) < 0) {
       struct vessel_error ignore;
       runtime_delete(ctx, o->id, true, &ignore);
@@ -123,6 +128,8 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
   int r = container_create(ctx, o, INIT_MODE_RUN, &cc, err);
   if (r == 0) {
     r = run_foreground(ctx, o->id, &cc, status, err);
+    if (cc.console_master >= 0)
+      close(cc.console_master);
     close(cc.pidfd);
     close(cc.sync_fd);
   }
