@@ -39,6 +39,8 @@ static int parse_create(const char *cmd, int argc, char **argv, struct runtime_c
         return vessel_error_set(err, EINVAL, "%s: unknown flag `%s`", cmd, argv[optind - 1]);
       if (c == 'd')
         *detach = true;
+      else
+        o->keep = true;
       break;
     case 'h': return 1;
     default: return -1;

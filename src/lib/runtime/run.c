@@ -71,7 +71,7 @@ static void run_poststart(const struct runtime_ctx *ctx, const char *id)
 }
 
 /* Starts a container created in run mode, waits for it and deletes it. */
-static int run_foreground(const struct runtime_ctx *ctx, const char *id,
+static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool keep,
                           const struct created_container *cc, int *status,
                           struct vessel_error *err)
 {
@@ -91,7 +91,7 @@ static int run_foreground(const struct runtime_ctx *ctx, const char *id,
     *status = console_proxy_wait(cc->pid, cc->pidfd, cc->console_master);
   else
     *status = container_wait_forwarding(cc->pid, cc->pidfd);
-  return runtime_delete(ctx, id, true, err);
+  return keep ? 0 : runtime_delete(ctx, id, true, err);
 fail:
   runtime_delete(ctx, id, true, &ignore);
   waitpid(cc->pid, NULL, 0);
@@ -127,7 +127,7 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
   struct created_container cc;
   int r = container_create(ctx, o, INIT_MODE_RUN, &cc, err);
   if (r == 0) {
-    r = run_foreground(ctx, o->id, &cc, status, err);
+    r = run_foreground(ctx, o->id, o->keep, &cc, status, err);
     if (cc.console_master >= 0)
       close(cc.console_master);
     close(cc.pidfd);

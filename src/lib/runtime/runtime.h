@@ -22,6 +22,7 @@ struct runtime_create_opts {
   bool no_pivot;
   bool no_new_keyring;
   unsigned preserve_fds; /* fds 3 .. 3+n-1 survive into the container */
+  bool keep;             /* run in the foreground: keep the stopped container */
 };
 
 enum container_status {
