@@ -4,20 +4,11 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "runtime.h"
 #include "seccomp/seccomp.h"
 #include "util/fs.h"
-
-static const char *const mount_options[] = {
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion",
-    "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion",
-    "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private",
-    "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev",
-    "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro",
-    "rprivate", "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid",
-    "rsymfollow", "runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid",
-    "symfollow", "sync", "tmpcopyup", "unbindable", NULL};
 
 static const char *const hooks[] = {"prestart", "createRuntime", "createContainer",
                                     "startContainer", "poststart", "poststop", NULL};
@@ -27,6 +18,16 @@ static json_t *str_array(const char *const *v)
   json_t *a = json_array();
   for (size_t i = 0; v && v[i]; i++)
     json_array_append_new(a, json_string(v[i]));
+  return a;
+}
+
+static json_t *mount_options(void)
+{
+  json_t *a = json_array();
+  const char *name;
+  for (size_t i = 0; (name = spec_mount_option_name(i)); i++)
+    if (strcmp(name, "idmap") && strcmp(name, "ridmap")) /* not applied yet */
+      json_array_append_new(a, json_string(name));
   return a;
 }
 
@@ -51,7 +52,7 @@ char *runtime_features_json(void)
       "{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o},"
       " s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}}, s:{s:s, s:s}}",
       "ociVersionMin", "1.0.0", "ociVersionMax", SPEC_OCI_VERSION, "hooks", str_array(hooks),
-      "mountOptions", str_array(mount_options), "linux", "namespaces", ns, "capabilities", caps,
+      "mountOptions", mount_options(), "linux", "namespaces", ns, "capabilities", caps,
       "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1, "seccomp", "enabled",
       1, "actions", str_array(seccomp_known_actions), "operators",
       str_array(seccomp_known_operators), "archs", arch_list, "knownFlags",

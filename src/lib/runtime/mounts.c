@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "copyup.h"
 #include "devices.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -31,7 +32,7 @@ static const struct {
 } attr_map[] = {
     {MS_RDONLY, MOUNT_ATTR_RDONLY},     {MS_NOSUID, MOUNT_ATTR_NOSUID},
     {MS_NODEV, MOUNT_ATTR_NODEV},       {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
-    {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+    {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
 static void flags_to_attr(unsigned long set, unsigned long clr, struct mount_attr *a)
@@ -241,6 +242,8 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
                      int (*before_cgroup)(const struct init_config *, struct vessel_error *),
                      bool *cgroup_ready, struct vessel_error *err)
 {
+  if (m->idmap || m->ridmap)
+    return vessel_error_set(err, ENOTSUP, "idmapped mounts are not supported yet");
   if (strcmp(m->destination, "/proc") == 0 && (!m->type || strcmp(m->type, "proc") != 0))
     return vessel_error_set(err, EINVAL, "only procfs may be mounted on `/proc`");
   if (check_special_dest(rootfd, m->destination, err) < 0)
@@ -272,7 +275,15 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
   char fdp[32];
   unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   const char *src = m->source ? m->source : type;
-  if (mount(src, fs_fd_path(dst, fdp), type, flags, m->data) < 0) {
+  _cleanup_close_ int below = -1;
+  if (m->tmpcopyup) {
+    if (strcmp(type, "tmpfs") != 0)
+      return vessel_error_set(err, EINVAL, "tmpcopyup is only for tmpfs");
+    below = fs_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
+    if (below < 0)
+      return -1;
+  }
+  if (mount(src, fs_fd_path(dst, fdp), type, flags & ~(m->tmpcopyup ? MS_RDONLY : 0), m->data) < 0) {
     int e = errno;
     /* sysfs needs its own network namespace under a user namespace: fall
      * back to the host's /sys, read-only as asked */
@@ -287,6 +298,16 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
       return mount_move_to(tree, dst, err);
     }
     return vessel_error_set(err, e, "mount %s on `%s`", type, m->destination);
+  }
+  if (below >= 0) {
+    _cleanup_close_ int top = fs_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
+    if (top < 0 || copyup_tree(below, top, err) < 0)
+      return -1;
+    if (flags & MS_RDONLY) {
+      struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+      if (mount_setattr(top, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+        return vessel_error_set(err, errno, "make `%s` read-only", m->destination);
+    }
   }
   if (m->propagation || m->attr_set || m->attr_clr) {
     _cleanup_close_ int top = fs_open_in_root(rootfd, m->destination, O_PATH, 0, err);

@@ -339,3 +339,4 @@ int spec_rlimit_from_name(const char *name);   /* "RLIMIT_NOFILE" -> 7, or -1 */
 const char *spec_rlimit_name(size_t i);        /* i-th name in the table, NULL past the end */
 int spec_namespace_from_name(const char *name); /* "pid" -> CLONE_NEWPID, or 0 */
 const char *spec_namespace_name(int type);     /* CLONE_NEWPID -> "pid" */
+const char *spec_mount_option_name(size_t i);  /* i-th known mount option, NULL past the end */

@@ -99,6 +99,11 @@ static const struct {
     {"ridmap", OPT_RIDMAP, 0},
 };
 
+const char *spec_mount_option_name(size_t i)
+{
+  return i < sizeof options / sizeof options[0] ? options[i].name : NULL;
+}
+
 static void apply(struct spec_mount *m, enum opt_kind kind, unsigned long value)
 {
   switch (kind) {
