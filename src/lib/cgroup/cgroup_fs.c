@@ -76,6 +76,18 @@ int cg_write(struct cgroup *cg, struct cg_hier *h, int dirfd, const char *name, 
   return 0;
 }
 
+int cg_open_lines(struct cg_hier *h, int dirfd, const char *name)
+{
+  return open_write(h, dirfd, name, true);
+}
+
+int cg_write_line(struct cg_hier *h, int fd, const char *value)
+{
+  if (write_all(fd, value, strlen(value)) < 0)
+    return -1;
+  return h->fake ? write_all(fd, "\n", 1) : 0;
+}
+
 bool cg_has_file(struct cg_hier *h, int dirfd, const char *name)
 {
   if (!h->fake)

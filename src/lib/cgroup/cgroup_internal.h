@@ -101,6 +101,11 @@ int cg_write(struct cgroup *cg, struct cg_hier *h, int dirfd, const char *name, 
 int cg_write_optional(struct cgroup *cg, struct cg_hier *h, int dirfd, const char *name,
                       const char *value, struct vessel_error *err);
 /* Whether the cgroup at dirfd has the control file (fake tree: its root has). */
+/* A control file taking one line per write (devices.allow): opened once for
+ * many writes, as each open of a cgroupfs file costs. */
+int cg_open_lines(struct cg_hier *h, int dirfd, const char *name);
+int cg_write_line(struct cg_hier *h, int fd, const char *value);
+
 bool cg_has_file(struct cg_hier *h, int dirfd, const char *name);
 /* Reads a small control file into buf (NUL-terminated, trailing newline
  * stripped). Returns the length, or -1 with err set (err->code ENOENT). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
+#include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -409,12 +410,17 @@ static int apply_devices(struct cgroup *cg, const struct spec_resources *r,
   struct v1 w;
   if (use(&w, cg, CG_DEVICES, "device rules", err) < 0)
     return -1;
-  if (put_line(&w, "devices.deny", "a") < 0)
-    return -1;
+  _cleanup_close_ int allow = cg_open_lines(w.h, w.fd, "devices.allow");
+  _cleanup_close_ int deny = allow < 0 ? -1 : cg_open_lines(w.h, w.fd, "devices.deny");
+  if (allow < 0 || deny < 0)
+    return cg_file_error(cg, w.h, errno, "open", "devices.allow", NULL, err);
+  if (cg_write_line(w.h, deny, "a") < 0)
+    return cg_file_error(cg, w.h, errno, "write", "devices.deny", "a", err);
   for (size_t i = 0; i < r->n_devices; i++) {
     cg_device_rule_format(&r->devices[i], rules, sizeof rules, err);
-    if (put_line(&w, r->devices[i].allow ? "devices.allow" : "devices.deny", rules) < 0)
-      return -1;
+    bool ok = r->devices[i].allow;
+    if (cg_write_line(w.h, ok ? allow : deny, rules) < 0)
+      return cg_file_error(cg, w.h, errno, "write", ok ? "devices.allow" : "devices.deny", rules, err);
   }
   return 0;
 }
