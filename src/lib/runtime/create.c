@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -250,6 +251,26 @@ static int read_bundle_config(const char *bundle, char **text, size_t *len, stru
   return 0;
 }
 
+/* The containerProcessState the seccomp agent receives with the listener fd
+ * (runtime-spec config-linux.md), handed to the init that will send it. */
+static int send_agent_state(int sync_fd, const struct container_record *rec, const char *metadata,
+                            struct vessel_error *err)
+{
+  _cleanup_free_ char *text = NULL;
+  json_t *state = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", SPEC_OCI_VERSION, "id",
+                            rec->id, "status", "created", "pid", (int)rec->pid, "bundle",
+                            rec->bundle);
+  json_t *o = json_pack("{s:s, s:[s], s:i, s:s, s:o}", "ociVersion", SPEC_OCI_VERSION, "fds",
+                        "seccompFd", "pid", (int)rec->pid, "metadata", metadata ? metadata : "",
+                        "state", state);
+  if (o)
+    text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  if (!text || strlen(text) >= VESSEL_ERROR_MAX)
+    return vessel_error_set(err, E2BIG, "seccomp agent state too large");
+  return sync_send_text(sync_fd, SYNC_AGENT_STATE, text, err);
+}
+
 /* Answers the init until it reports it is created. */
 static int serve_init(struct create_state *st, const struct spec *s, struct container_record *rec,
                       int sync_fd, struct vessel_error *err)
@@ -306,7 +327,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   int r = -1;
   struct create_state st = {.ctx = ctx, .id = o->id, .pid = -1};
   struct init_config c = {.spec = s, .bundle = bundle, .mode = mode, .sync_fd = -1,
-                          .console_fd = -1, .start_pipe = {-1, -1}};
+                          .console_fd = -1, .start_pipe = {-1, -1}, .seccomp_agent_fd = -1};
   int console_ours = -1, master = -1;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
   _cleanup_close_ int recfd = -1;
@@ -353,6 +374,13 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
     goto out;
   c.seccomp = s->linux_.seccomp ? &seccomp : NULL;
+  /* the agent is reached from the host, before the init enters the container */
+  if (seccomp.notify) {
+    const char *agent = s->linux_.seccomp->listener_path;
+    c.seccomp_agent_fd = seccomp_agent_connect(agent, err);
+    if (c.seccomp_agent_fd < 0)
+      goto out;
+  }
   c.cap_last = caps_last_cap();
   c.no_pivot = o->no_pivot;
   c.no_new_keyring = o->no_new_keyring;
@@ -475,6 +503,9 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     sync_send(sv[0], SYNC_GO, -1, &ignore);
   }
   rec.pid = pid;
+  if (c.seccomp_agent_fd >= 0 &&
+      send_agent_state(sv[0], &rec, s->linux_.seccomp->listener_metadata, err) < 0)
+    goto out;
   if (serve_init(&st, s, &rec, sv[0], err) < 0)
     goto out;
   if (console_ours >= 0 && (master = console_receive_master(console_ours, err)) < 0)
@@ -528,6 +559,8 @@ out:
     close(c.join_fds[i]);
   if (c.console_fd >= 0)
     close(c.console_fd);
+  if (c.seccomp_agent_fd >= 0)
+    close(c.seccomp_agent_fd);
   if (console_ours >= 0)
     close(console_ours);
   if (master >= 0)

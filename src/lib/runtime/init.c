@@ -217,6 +217,9 @@ void init_main(struct init_config *c)
     init_fail(c, &err, false);
   if (join_cgroup(c, &err) < 0)
     init_fail(c, &err, false);
+  static char agent_state[VESSEL_ERROR_MAX];
+  if (c->seccomp_agent_fd >= 0 && init_expect(c, SYNC_AGENT_STATE, agent_state, &err) < 0)
+    init_fail(c, &err, false);
 
   /* from here the runtime may be gone (create returns): no parent-death kill */
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -233,8 +236,12 @@ void init_main(struct init_config *c)
       .process = p, .seccomp = c->seccomp, .cap_last = c->cap_last, .preserve_fds = c->preserve_fds};
   if (process_apply_security(&sec, &err) < 0)
     init_fail(c, &err, detached);
-  if (sec.seccomp_listener >= 0 && !detached)
-    sync_send(c->sync_fd, SYNC_SECCOMP_LISTENER, sec.seccomp_listener, &err);
+  if (sec.seccomp_listener >= 0 && c->seccomp_agent_fd >= 0) {
+    if (seccomp_send_listener_fd(c->seccomp_agent_fd, sec.seccomp_listener, agent_state, &err) < 0)
+      init_fail(c, &err, detached);
+    close(sec.seccomp_listener);
+    close(c->seccomp_agent_fd);
+  }
   process_exec(exe, p, &err);
   init_fail(c, &err, detached);
 }

@@ -7,10 +7,10 @@ enum sync_type {
   SYNC_GO = 1,           /* runtime -> init: ids mapped / cgroup joined, carry on */
   SYNC_RUN_HOOKS,        /* init -> runtime: namespaces ready, run createRuntime hooks */
   SYNC_HOOKS_DONE,       /* runtime -> init */
-  SYNC_SECCOMP_LISTENER, /* init -> runtime: the seccomp notify fd, for the agent */
   SYNC_CREATED,          /* init -> runtime: set up, waiting for start */
   SYNC_START,            /* runtime -> init (foreground run): exec now */
   SYNC_ERROR,            /* either way: the text is a one-line error */
+  SYNC_AGENT_STATE,      /* runtime -> init: the state JSON for the seccomp agent */
 };
 
 struct sync_msg {

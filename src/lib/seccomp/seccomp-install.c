@@ -65,8 +65,7 @@ int seccomp_program_install(const struct seccomp_program *p, struct vessel_error
   return vessel_error_set(err, e, "seccomp: install the filter");
 }
 
-int seccomp_send_listener(const char *listener_path, int listener_fd, const char *state_json,
-                          struct vessel_error *err)
+int seccomp_agent_connect(const char *listener_path, struct vessel_error *err)
 {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   size_t plen = strlen(listener_path);
@@ -75,11 +74,6 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
                             "seccomp listener `%s`: a unix socket path has 1 to %zu bytes",
                             listener_path, sizeof addr.sun_path - 1);
   memcpy(addr.sun_path, listener_path, plen + 1);
-  size_t len = strlen(state_json);
-  if (len == 0)
-    /* a stream socket drops SCM_RIGHTS sent without a data byte */
-    return vessel_error_set(err, EINVAL, "seccomp listener `%s`: empty state", listener_path);
-
   _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0)
     return vessel_error_set(err, errno, "seccomp listener `%s`: socket", listener_path);
@@ -89,7 +83,16 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return vessel_error_set(err, errno, "connect to seccomp agent `%s`", listener_path);
+  return TAKE_FD(sock);
+}
 
+int seccomp_send_listener_fd(int sock, int listener_fd, const char *state_json,
+                             struct vessel_error *err)
+{
+  size_t len = strlen(state_json);
+  if (len == 0)
+    /* a stream socket drops SCM_RIGHTS sent without a data byte */
+    return vessel_error_set(err, EINVAL, "seccomp listener: empty state");
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -115,9 +118,22 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      return vessel_error_set(err, errno, "send the seccomp listener to `%s`", listener_path);
+      return vessel_error_set(err, errno, "send the seccomp listener to the agent");
     msg.msg_control = NULL;
     done += (size_t)n;
   }
+  return 0;
+}
+
+int seccomp_send_listener(const char *listener_path, int listener_fd, const char *state_json,
+                          struct vessel_error *err)
+{
+  if (!state_json[0])
+    return vessel_error_set(err, EINVAL, "seccomp listener `%s`: empty state", listener_path);
+  _cleanup_close_ int sock = seccomp_agent_connect(listener_path, err);
+  if (sock < 0)
+    return -1;
+  if (seccomp_send_listener_fd(sock, listener_fd, state_json, err) < 0)
+    return vessel_error_prefix(err, "`%s`", listener_path);
   return 0;
 }

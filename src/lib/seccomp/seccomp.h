@@ -34,6 +34,12 @@ void seccomp_program_free(struct seccomp_program *p);
 int seccomp_send_listener(const char *listener_path, int listener_fd, const char *state_json,
                           struct vessel_error *err);
 
+/* The same in two steps, for an init that connects before it enters the
+ * container and sends once the filter is installed. */
+int seccomp_agent_connect(const char *listener_path, struct vessel_error *err);
+int seccomp_send_listener_fd(int sock, int listener_fd, const char *state_json,
+                             struct vessel_error *err);
+
 /* For `features`: NULL-terminated name lists. */
 extern const char *const seccomp_known_actions[];
 extern const char *const seccomp_known_operators[];
