@@ -401,7 +401,7 @@ struct cgroup *cgroup_new(const char *root, enum cgroup_mode mode, const char *p
   if (path)
     cg->path = normalise(base ? base : "", path, err);
   else
-    cg->path = normalise("/vessel", id, err);
+    cg->path = normalise("", id, err); /* "/<id>", as runc: no shared parent left behind */
   if (!cg->path) {
     cgroup_free(cg);
     return NULL;

@@ -25,7 +25,7 @@ int cgroup_detect(const char *root, enum cgroup_mode *mode, struct vessel_error 
 
 /* Resolves a container's cgroup: path is the spec's cgroupsPath (absolute:
  * from the hierarchy root; relative: below the calling process's own cgroup;
- * NULL: "/vessel/<id>"). Nothing is created yet. */
+ * NULL: "/<id>", as runc). Nothing is created yet. */
 struct cgroup *cgroup_new(const char *root, enum cgroup_mode mode, const char *path, const char *id,
                           struct vessel_error *err);
 

@@ -397,7 +397,22 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (add_default_device_rules(s->linux_.resources, err) < 0)
     goto out;
   st.cg = cgroup_new(CGROUP_ROOT, cg_mode, s->linux_.cgroups_path, o->id, err);
-  if (!st.cg || cgroup_create(st.cg, s->linux_.resources, err) < 0)
+  if (!st.cg)
+    goto out;
+  annotations = annotations_json(s);
+  rec.id = (char *)o->id;
+  rec.bundle = bundle;
+  rec.rootfs = rootfs;
+  rec.annotations_json = annotations;
+  rec.cgroup_path = (char *)cgroup_path(st.cg);
+  rec.cgroup_mode = cg_mode;
+  rec.start_fd = -1;
+  char created[64];
+  rfc3339_now(created);
+  rec.created = created;
+  /* a record of what exists before it exists: if this process is killed
+   * from here on, `delete --force` finds the cgroup to remove */
+  if (record_write(recfd, &rec, config, err) < 0 || cgroup_create(st.cg, s->linux_.resources, err) < 0)
     goto out;
   st.cg_made = true;
   c.cgroup_path = cgroup_path(st.cg);
@@ -437,13 +452,6 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   }
   c.sync_fd = sv[1];
 
-  annotations = annotations_json(s);
-  rec.id = (char *)o->id;
-  rec.bundle = bundle;
-  rec.rootfs = rootfs;
-  rec.annotations_json = annotations;
-  rec.cgroup_path = (char *)cgroup_path(st.cg);
-  rec.cgroup_mode = cg_mode;
   rec.start_fd = c.start_pipe[1];
   if (mode == INIT_MODE_CREATE) {
     struct stat pst;
@@ -511,9 +519,6 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (console_ours >= 0 && (master = console_receive_master(console_ours, err)) < 0)
     goto out;
   rec.start_time = proc_start_time(pid);
-  char created[64];
-  rfc3339_now(created);
-  rec.created = created;
   if (record_write(recfd, &rec, config, err) < 0)
     goto out;
   if (o->pid_file) {

@@ -102,8 +102,9 @@ int record_write(int fd, const struct container_record *r, const char *config,
   json_decref(o);
   if (!text)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
-  /* written once into the file create claimed; readers take a record they
-   * cannot parse for one still being made. /run is tmpfs: no fsync */
+  /* written in place into the file create claimed (first before anything
+   * is made, then once created); readers take a record they cannot parse
+   * for one being made. /run is tmpfs: no fsync */
   size_t len = strlen(text), off = 0;
   while (off < len) {
     ssize_t w = pwrite(fd, text + off, len - off, (off_t)off);
@@ -113,6 +114,8 @@ int record_write(int fd, const struct container_record *r, const char *config,
       return vessel_error_set(err, w < 0 ? errno : EIO, "write state of `%s`", r->id);
     off += (size_t)w;
   }
+  if (ftruncate(fd, (off_t)len) < 0)
+    return vessel_error_set(err, errno, "write state of `%s`", r->id);
   return 0;
 }
 

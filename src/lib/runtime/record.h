@@ -1,6 +1,6 @@
 /* A container's record: one file, <root>/<id>, holding what every later
  * command needs to find and judge the container, and the config it was made
- * from. Claimed with O_EXCL and written once, at create: a file per
+ * from. Claimed with O_EXCL and written by create only: a file per
  * container is the least a runtime can write (on ext4 each new inode costs). */
 #pragma once
 #include <stdbool.h>
@@ -32,8 +32,8 @@ int record_open(const struct runtime_ctx *ctx, const char *id, struct vessel_err
 /* Claims the id: creates <root>/<id> exclusively. */
 int record_claim(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
 
-/* Writes the record once, at create, with the config.json text it was made
- * from (kept for exec and the hooks of later commands). */
+/* Writes the record with the config.json text it was made from (kept for
+ * exec and the hooks of later commands). */
 int record_write(int recfd, const struct container_record *r, const char *config,
                  struct vessel_error *err);
 

@@ -169,7 +169,7 @@ static void v1_lifecycle(const char *mode)
   enum cgroup_mode m;
   CHECK(cgroup_detect(root, &m, &err) == 0);
   CHECK(m == (hybrid ? CGROUP_MODE_HYBRID : CGROUP_MODE_V1));
-  struct cgroup *cg = cgroup_new(root, m, NULL, "c1", &err);
+  struct cgroup *cg = cgroup_new(root, m, "/vessel/c1", "c1", &err);
   CHECK(cg != NULL);
   if (!cg)
     goto out;
@@ -275,7 +275,7 @@ static void paths_resolve(void)
   CHECK(cg && !strcmp(cgroup_path(cg), "/rel/z"));
   cgroup_free(cg);
   cg = cgroup_new(root, CGROUP_MODE_V2, NULL, "abc", &err);
-  CHECK(cg && !strcmp(cgroup_path(cg), "/vessel/abc"));
+  CHECK(cg && !strcmp(cgroup_path(cg), "/abc"));
   cgroup_free(cg);
   cg = cgroup_open(root, CGROUP_MODE_V2, "/vessel/abc", &err);
   CHECK(cg && !strcmp(cgroup_path(cg), "/vessel/abc"));
@@ -306,7 +306,7 @@ static void v2_create_update_destroy(void)
   struct vessel_error err = {0};
   enum cgroup_mode m;
   CHECK(cgroup_detect(root, &m, &err) == 0 && m == CGROUP_MODE_V2);
-  struct cgroup *cg = cgroup_new(root, CGROUP_MODE_V2, NULL, "c1", &err);
+  struct cgroup *cg = cgroup_new(root, CGROUP_MODE_V2, "/vessel/c1", "c1", &err);
   CHECK(cg != NULL);
   if (!cg) {
     rm_rf(root);
