@@ -177,6 +177,10 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force,
   if (recfd < 0) {
     if (force && err->code == ENOENT)
       return 0;
+    /* a create killed before its first write left an empty record and
+     * nothing else: forced delete removes it */
+    if (force && err->code == EINVAL)
+      return record_remove(ctx, id, err);
     return -1;
   }
   int r = -1;

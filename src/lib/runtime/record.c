@@ -35,8 +35,11 @@ int record_open(const struct runtime_ctx *ctx, const char *id, struct vessel_err
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
   int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 && errno == ENOENT)
-    return vessel_error_set(err, ENOENT, "container `%s` does not exist", id);
+  if (fd < 0 && errno == ENOENT) {
+    vessel_error_set(err, 0, "container `%s` does not exist", id);
+    err->code = ENOENT;
+    return -1;
+  }
   if (fd < 0)
     return vessel_error_set(err, errno, "open state of `%s`", id);
   return fd;
@@ -50,8 +53,11 @@ int record_claim(const struct runtime_ctx *ctx, const char *id, struct vessel_er
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", ctx->state_root, id);
   int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0 && errno == EEXIST)
-    return vessel_error_set(err, EEXIST, "container `%s` already exists", id);
+  if (fd < 0 && errno == EEXIST) {
+    vessel_error_set(err, 0, "container `%s` already exists", id);
+    err->code = EEXIST;
+    return -1;
+  }
   if (fd < 0)
     return vessel_error_set(err, errno, "create state of `%s`", id);
   return fd;
@@ -134,7 +140,7 @@ int record_read(int fd, struct container_record *r, struct vessel_error *err)
   json_t *o = json_loads(text, 0, &jerr);
   if (!o || !json_is_object(o)) {
     json_decref(o);
-    return vessel_error_set(err, EINVAL, "container state is incomplete or corrupt: %s", jerr.text);
+    return vessel_error_set(err, EINVAL, "container state is incomplete or corrupt (%s)", jerr.text);
   }
   memset(r, 0, sizeof *r);
   r->id = dup_str(o, "id");
