@@ -110,7 +110,7 @@ PY
     # that the kill would hit instead)
     "$VESSEL_RUNTIME" --root "$VR_ROOT" create --bundle "$BUNDLE" "$id" >/dev/null 2>&1 &
     sleep "0.00$i"
-    kill -9 $! 2>/dev/null
+    kill -9 $! 2>/dev/null || true
     wait $! 2>/dev/null || true
     vr delete --force "$id"
     run ! vr state "$id"
