@@ -209,6 +209,15 @@ static int remove_tree(struct cg_hier *h, int parentfd, const char *name, int de
 {
   if (depth > 64)
     return -ELOOP;
+  /* the common case, a cgroup with no children: one rmdir, no readdir of
+   * its control files (each getdents on cgroupfs costs). EBUSY means child
+   * cgroups or processes: walk the children, the caller handles the rest */
+  if (!h->fake) {
+    if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+      return 0;
+    if (errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY)
+      return -errno;
+  }
   _cleanup_close_ int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT ? 0 : -errno;

@@ -407,6 +407,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   rec.cgroup_path = (char *)cgroup_path(st.cg);
   rec.cgroup_mode = cg_mode;
   rec.start_fd = -1;
+  rec.has_poststart = s->hooks.n[SPEC_HOOK_POSTSTART] > 0;
+  rec.has_poststop = s->hooks.n[SPEC_HOOK_POSTSTOP] > 0;
   char created[64];
   rfc3339_now(created);
   rec.created = created;
@@ -544,6 +546,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   out->sync_fd = sv[0];
   sv[0] = -1;
   out->console_master = master;
+  out->has_poststart = rec.has_poststart;
   master = -1;
   st.pid = -1;
   st.record_made = false;

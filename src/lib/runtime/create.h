@@ -10,6 +10,7 @@ struct created_container {
   int pidfd;
   int sync_fd; /* open in run mode: EOF once the process has exec'd */
   int console_master; /* foreground run with a terminal and no --console-socket */
+  bool has_poststart;
 };
 
 /* Receives the pty master the init sends over a console socket. */

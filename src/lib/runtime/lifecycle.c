@@ -88,7 +88,7 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_e
     vessel_error_set(err, errno, "start container `%s`", id);
     goto out;
   }
-  struct spec *s = container_load_spec(recfd, err);
+  struct spec *s = rec.has_poststart ? container_load_spec(recfd, err) : NULL;
   if (s) {
     if (s->hooks.n[SPEC_HOOK_POSTSTART]) {
       _cleanup_free_ char *state = record_state_json(&rec, CONTAINER_RUNNING);
@@ -200,7 +200,7 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force,
       cgroup_freeze(cg, false, err);
     wait_gone(&rec);
   }
-  struct spec *s = container_load_spec(recfd, err);
+  struct spec *s = rec.has_poststop ? container_load_spec(recfd, err) : NULL;
   if (s) {
     if (s->hooks.n[SPEC_HOOK_POSTSTOP]) {
       _cleanup_free_ char *state = record_state_json(&rec, CONTAINER_STOPPED);

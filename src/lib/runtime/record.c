@@ -99,6 +99,8 @@ int record_write(int fd, const struct container_record *r, const char *config,
                         (json_int_t)r->start_pipe_ino, "config", config);
   if (!o)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
+  json_object_set_new(o, "poststart", json_boolean(r->has_poststart));
+  json_object_set_new(o, "poststop", json_boolean(r->has_poststop));
   if (r->annotations_json) {
     json_t *a = json_loads(r->annotations_json, 0, NULL);
     if (a)
@@ -154,6 +156,8 @@ int record_read(int fd, struct container_record *r, struct vessel_error *err)
   r->cgroup_mode = (enum cgroup_mode)json_integer_value(json_object_get(o, "cgroup_mode"));
   r->start_fd = (int)json_integer_value(json_object_get(o, "start_fd"));
   r->start_pipe_ino = (unsigned long long)json_integer_value(json_object_get(o, "start_pipe_ino"));
+  r->has_poststart = json_is_true(json_object_get(o, "poststart"));
+  r->has_poststop = json_is_true(json_object_get(o, "poststop"));
   json_t *a = json_object_get(o, "annotations");
   if (a)
     r->annotations_json = json_dumps(a, JSON_COMPACT);

@@ -22,6 +22,7 @@ struct container_record {
   int start_fd;  /* fd number, in the init, of the start pipe's write end */
   unsigned long long start_pipe_ino; /* its inode: while the init holds it, not started */
   char *annotations_json;
+  bool has_poststart, has_poststop; /* hooks to run: else the config is never reread */
 };
 
 void container_record_free(struct container_record *r);

@@ -86,7 +86,8 @@ static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool ke
     memcpy(err->msg, m.text, sizeof err->msg);
     goto fail;
   }
-  run_poststart(ctx, id);
+  if (cc->has_poststart)
+    run_poststart(ctx, id);
   if (cc->console_master >= 0)
     *status = console_proxy_wait(cc->pid, cc->pidfd, cc->console_master);
   else
