@@ -81,18 +81,25 @@ vr_new_id() { # [TAG]
 }
 
 # Makes the bundle $VR_TMP/bundles/ID (sets BUNDLE): a copy of the suite's
-# rootfs and the runtime's own `spec` output, with terminal off, cgroupsPath
+# rootfs and the runtime's own `spec` output, with terminal off, a writable
+# root, cgroupsPath
 # /ID, process.args ARGS (when given), then the jq FILTER ('.' for none).
 vr_bundle() { # ID FILTER [ARGS...]
-  local id=$1 filter=$2
+  local id=$1 filter=$2 a
   shift 2
   BUNDLE=$VR_TMP/bundles/$id
   mkdir -p "$BUNDLE"
   cp -a "$VR_TMP/base/rootfs" "$BUNDLE/rootfs"
-  local base='.process.terminal = false | .root.path = "rootfs"
+  # args go in as named --arg a0.. (jq would parse a positional "-c" as its own option)
+  local i=0 jqargs=()
+  for a in "$@"; do
+    jqargs+=(--arg "a$i" "$a")
+    i=$((i + 1))
+  done
+  local base='.process.terminal = false | .root.path = "rootfs" | .root.readonly = false
     | .linux.cgroupsPath = ("/" + $id)
-    | if ($ARGS.positional | length) > 0 then .process.args = $ARGS.positional else . end'
-  jq --arg id "$id" "$base | $filter" "$VR_TMP/base/config.json" --args "$@" \
+    | if $n > 0 then .process.args = [range(0; $n) as $i | $ARGS.named["a\($i)"]] else . end'
+  jq --arg id "$id" --argjson n "$i" "${jqargs[@]}" "$base | $filter" "$VR_TMP/base/config.json" \
     >"$BUNDLE/config.json" || { echo "jq filter failed: $filter" >&2; return 1; }
 }
 
