@@ -54,6 +54,8 @@ EOF
 vr_suite_setup() { # NAME
   local name=$1
   VR_TMP=$(mktemp -d "/tmp/vt-$name.XXXXXX")
+  # containers running as other (mapped) users must reach their rootfs
+  chmod 755 "$VR_TMP"
   # the random part of the temp dir keeps parallel runs apart
   VR_PREFIX="vt-$name-${VR_TMP##*.}"
   VR_ROOT=$VR_TMP/state
