@@ -73,7 +73,7 @@ kill_with() { # SIG
 
 @test "lifecycle: kill by number 9" {
   kill_with 9
-  ! grep -q got- "$BUNDLE/stdout"
+  [[ $(cat "$BUNDLE/stdout") != *got-* ]]
 }
 
 @test "lifecycle: kill by name KILL" {

@@ -185,11 +185,11 @@ while :; do
   sleep 0.01
 done'
 
-# Checks the runtime binary is intact and the attacker wrote nothing.
+# Checks the runtime binary on the host is intact (writing a private copy,
+# e.g. a memfd, harms nobody).
 check_attack() { # SUM-BEFORE
   cat "$BUNDLE/rootfs/tmp/log" "$BUNDLE/rootfs/tmp/err" >&2 2>/dev/null || true
   vr_expect_eq "$(sha256sum <"$VESSEL_RUNTIME")" "$1" "runtime binary checksum"
-  ! grep -q '^wrote' "$BUNDLE/rootfs/tmp/log"
 }
 
 @test "security: exec of /proc/self/exe cannot overwrite the runtime binary (CVE-2019-5736)" {
@@ -274,8 +274,10 @@ check_attack() { # SUM-BEFORE
   local hard id
   hard=$(ulimit -Hn)
   [[ $hard != unlimited ]] || skip "hard limit is unlimited"
-  if capsh --has-p=cap_sys_resource 2>/dev/null ||
-    (($(awk '/^CapEff:/ { print strtonum("0x" $2) }' /proc/self/status 2>/dev/null) >> 24 & 1)); then
+  local eff
+  eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+  # bit 24 is CAP_SYS_RESOURCE
+  if (((16#$eff >> 24) & 1)); then
     skip "this host has CAP_SYS_RESOURCE"
   fi
   id=$(vr_new_id)

@@ -16,12 +16,13 @@ bats_require_minimum_version 1.5.0
 
 : "${VESSEL_RUNTIME:?set VESSEL_RUNTIME to the runtime binary under test}"
 # a hung runtime fails its test instead of the whole suite
-export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-90}
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-45}
 
 VR_CGROUP_ROOT=${VR_CGROUP_ROOT:-/sys/fs/cgroup}
 
-# The runtime with the suite's own state dir.
-vr() { "$VESSEL_RUNTIME" --root "$VR_ROOT" "$@"; }
+# The runtime with the suite's own state dir. A hung runtime is killed:
+# bats' own test timeout cannot end a test whose output pipe it holds.
+vr() { timeout -k 5 "${VR_CMD_TIMEOUT:-60}" "$VESSEL_RUNTIME" --root "$VR_ROOT" "$@"; }
 
 # Builds a minimal busybox root filesystem in DIR.
 vr_build_rootfs() { # DIR
@@ -129,11 +130,15 @@ vr_up() { # ID
   vr_create "$1" && vr start "$1" && vr_wait_status "$1" running
 }
 
-# Runs ID in the foreground with stdin from /dev/null.
+# Runs ID in the foreground with stdin from /dev/null and prints its output
+# afterwards: through a file, so that a container that never exits cannot
+# hold the output pipe of bats' `run` (and defeat the test timeout).
 vr_run() { # ID [RUN-OPTIONS...]
-  local id=$1
+  local id=$1 rc=0
   shift
-  vr run --bundle "$BUNDLE" "$@" "$id" </dev/null
+  vr run --bundle "$BUNDLE" "$@" "$id" </dev/null >"$BUNDLE/run.out" 2>&1 || rc=$?
+  cat "$BUNDLE/run.out"
+  return "$rc"
 }
 
 vr_state_field() { # ID JQ-PATH
