@@ -50,9 +50,12 @@ cg() { # CTRL ID
   id=$(vr_new_id)
   vr_bundle "$id" . sleep 600
   vr_up "$id"
-  run -0 vr exec "$id" cat /proc/self/cgroup
-  grep -q ":memory:/$id\$" <<<"$output"
-  grep -q ":pids:/$id\$" <<<"$output"
+  # from the host: the exec'd process sits in the container's cgroups
+  run -0 vr exec --detach --pid-file "$VR_TMP/exec.pid" "$id" sleep 30
+  local xpid
+  xpid=$(cat "$VR_TMP/exec.pid")
+  grep -q ":memory:/$id\$" "/proc/$xpid/cgroup"
+  grep -q ":pids:/$id\$" "/proc/$xpid/cgroup"
 }
 
 @test "cgroups: the memory limit is written and enforced" {
