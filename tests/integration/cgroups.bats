@@ -51,7 +51,8 @@ cg() { # CTRL ID
   vr_bundle "$id" . sleep 600
   vr_up "$id"
   # from the host: the exec'd process sits in the container's cgroups
-  run -0 vr exec --detach --pid-file "$VR_TMP/exec.pid" "$id" sleep 30
+  # stdio to /dev/null: the detached process must not hold the test's pipe
+  vr exec --detach --pid-file "$VR_TMP/exec.pid" "$id" sleep 30 </dev/null >/dev/null 2>&1
   local xpid
   xpid=$(cat "$VR_TMP/exec.pid")
   grep -q ":memory:/$id\$" "/proc/$xpid/cgroup"
