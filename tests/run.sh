@@ -57,7 +57,6 @@ fi
 
 if ((built)); then
   export VESSEL_RUNTIME=$top/build/src/vessel-runtime/vessel-runtime
-  export VESSEL_TEST_PROBE=$top/build/tests/helpers/vessel-probe
   for suite in tests/integration/*.bats; do
     [[ -f $suite ]] || continue
     name=${suite##*/}

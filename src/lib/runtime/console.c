@@ -13,6 +13,7 @@
 
 #include "mounts.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 
 int console_socket_connect(const char *path, struct vessel_error *err)
@@ -32,21 +33,8 @@ int console_socket_connect(const char *path, struct vessel_error *err)
 static int send_master(int socket_fd, int master, struct vessel_error *err)
 {
   /* runc sends the pty's name as payload; clients only read the fd */
-  char name[] = "/dev/ptmx";
-  struct iovec iov = {.iov_base = name, .iov_len = sizeof name - 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                      .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  if (sendmsg(socket_fd, &mh, MSG_NOSIGNAL) < 0)
+  static const char name[] = "/dev/ptmx";
+  if (fdpass_send(socket_fd, name, sizeof name - 1, master) < 0)
     return vessel_error_set(err, errno, "send the terminal to the console socket");
   return 0;
 }

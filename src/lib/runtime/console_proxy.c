@@ -16,26 +16,15 @@
 
 #include "create.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 
 int console_receive_master(int sock, struct vessel_error *err)
 {
-  char buf[64];
-  struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-  union {
-    char b[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-                      .msg_controllen = sizeof u.b};
-  ssize_t r;
-  do
-    r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  struct cmsghdr *c = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-  if (!c || c->cmsg_type != SCM_RIGHTS)
-    return vessel_error_set(err, r < 0 ? errno : EPROTO, "receive the container's terminal");
+  char name[64];
   int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  ssize_t r = fdpass_recv(sock, name, sizeof name, &fd);
+  if (fd < 0)
+    return vessel_error_set(err, r < 0 ? errno : EPROTO, "receive the container's terminal");
   return fd;
 }
 
@@ -119,7 +108,5 @@ int console_proxy_wait(pid_t pid, int pidfd, int master)
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   sigprocmask(SIG_SETMASK, &old, NULL);
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+  return container_exit_code(status);
 }

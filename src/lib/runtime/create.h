@@ -29,5 +29,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
  * front end exits with (128+signal when killed). */
 int container_wait_forwarding(pid_t pid, int pidfd);
 
+/* The exit code a front end exits with for a wait status (128+signal). */
+int container_exit_code(int wait_status);
+
 /* Reads the config saved in the state dir at create time. */
 struct spec *container_load_spec(int recfd, struct vessel_error *err);

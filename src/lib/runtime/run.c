@@ -20,7 +20,7 @@
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
-static int status_code(int status)
+int container_exit_code(int status)
 {
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
@@ -54,7 +54,7 @@ int container_wait_forwarding(pid_t pid, int pidfd)
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   sigprocmask(SIG_SETMASK, &old, NULL);
-  return status_code(status);
+  return container_exit_code(status);
 }
 
 static void run_poststart(const struct runtime_ctx *ctx, const char *id)

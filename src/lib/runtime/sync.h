@@ -23,8 +23,7 @@ int sync_send(int fd, int type, int passfd, struct vessel_error *err);
 int sync_send_error(int fd, const struct vessel_error *e);
 /* A message whose text carries a short string (the state JSON for hooks). */
 int sync_send_text(int fd, int type, const char *text, struct vessel_error *err);
-/* Like sync_expect, copying the message text into text (VESSEL_ERROR_MAX). */
-int sync_expect_text(int fd, int type, char *text, struct vessel_error *err);
+
 /* Receives one message; EOF is reported as an error mentioning `what`. */
 int sync_recv(int fd, struct sync_msg *m, int *passfd, struct vessel_error *err);
 /* Receives and checks the type; an SYNC_ERROR from the peer becomes err. */

@@ -13,6 +13,7 @@
 
 #include "seccomp.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
@@ -93,33 +94,15 @@ int seccomp_send_listener_fd(int sock, int listener_fd, const char *state_json,
   if (len == 0)
     /* a stream socket drops SCM_RIGHTS sent without a data byte */
     return vessel_error_set(err, EINVAL, "seccomp listener: empty state");
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control = {0};
-  struct iovec iov = {.iov_base = (void *)state_json, .iov_len = len};
-  struct msghdr msg = {
-      .msg_iov = &iov,
-      .msg_iovlen = 1,
-      .msg_control = control.buf,
-      .msg_controllen = sizeof control.buf,
-  };
-  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &listener_fd, sizeof(int));
-
   /* The fd travels with the first chunk; a large state may need more. */
   size_t done = 0;
   while (done < len) {
-    ssize_t n = msg.msg_control ? sendmsg(sock, &msg, MSG_NOSIGNAL)
-                                : send(sock, state_json + done, len - done, MSG_NOSIGNAL);
+    ssize_t n = done == 0 ? fdpass_send(sock, state_json, len, listener_fd)
+                          : send(sock, state_json + done, len - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return vessel_error_set(err, errno, "send the seccomp listener to the agent");
-    msg.msg_control = NULL;
     done += (size_t)n;
   }
   return 0;
