@@ -120,6 +120,16 @@ PY
   done
 }
 
+@test "features: the container's init is single-threaded while it waits for start" {
+  local id pid
+  id=$(vr_new_id)
+  vr_bundle "$id" . true
+  vr_create "$id"
+  pid=$(vr_pid "$id")
+  vr_expect_eq "$(ls "/proc/$pid/task" | wc -l)" 1 "threads of the init"
+  vr_expect_eq "$(vr_state_field "$id" .status)" created status
+}
+
 @test "features: nothing is left behind" {
   vr_assert_clean
 }
