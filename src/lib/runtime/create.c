@@ -173,37 +173,12 @@ static char *annotations_json(const struct spec *s)
 {
   if (!s->n_annotations)
     return NULL;
-  size_t cap = 64;
+  json_t *o = json_object();
   for (size_t i = 0; i < s->n_annotations; i++)
-    cap += 8 + 2 * (strlen(s->annotations[i].key) + strlen(s->annotations[i].value)) * 3;
-  char *out = malloc(cap);
-  if (!out)
-    return NULL;
-  /* keys and values are plain JSON strings: escape what JSON needs */
-  size_t off = 0;
-  out[off++] = '{';
-  for (size_t i = 0; i < s->n_annotations; i++) {
-    const char *kv[2] = {s->annotations[i].key, s->annotations[i].value};
-    if (i)
-      out[off++] = ',';
-    for (int j = 0; j < 2; j++) {
-      out[off++] = '"';
-      for (const unsigned char *p = (const unsigned char *)kv[j]; *p; p++) {
-        if (*p == '"' || *p == '\\')
-          off += (size_t)sprintf(out + off, "\\%c", *p);
-        else if (*p < 0x20)
-          off += (size_t)sprintf(out + off, "\\u%04x", *p);
-        else
-          out[off++] = (char)*p;
-      }
-      out[off++] = '"';
-      if (j == 0)
-        out[off++] = ':';
-    }
-  }
-  out[off++] = '}';
-  out[off] = '\0';
-  return out;
+    json_object_set_new(o, s->annotations[i].key, json_string(s->annotations[i].value));
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return text;
 }
 
 /* The device rules every container gets after its own, as runc's: mknod of
