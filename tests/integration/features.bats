@@ -19,6 +19,16 @@ teardown_file() { vr_suite_teardown; }
   run ! vr state "$id"
 }
 
+@test "features: exec --tty in the foreground relays a terminal and the exit code" {
+  local id
+  id=$(vr_new_id)
+  vr_bundle "$id" . sleep 600
+  vr_up "$id"
+  run script -qec "timeout 30 $VESSEL_RUNTIME --root $VR_ROOT exec --tty $id sh -c 'tty; exit 6'" /dev/null </dev/null
+  ((status == 6)) || { echo "status $status: $output" >&2; return 1; }
+  [[ $output == *"/dev/pts/"* ]] || { echo "$output" >&2; return 1; }
+}
+
 @test "features: create with terminal: true and no --console-socket is refused and leaves nothing" {
   local id
   id=$(vr_new_id)

@@ -115,7 +115,8 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   struct spec *s = NULL;
   struct cgroup *cg = NULL;
   struct seccomp_program seccomp = {0};
-  int sv[2] = {-1, -1}, own_pid_ns = -1, cgroup_fd = -1, console_fd = -1;
+  int sv[2] = {-1, -1}, own_pid_ns = -1, cgroup_fd = -1, console_fd = -1, console_ours = -1;
+  _cleanup_close_ int master = -1;
   _cleanup_close_ int pidfd = -1;
   _cleanup_close_ int cpidfd = -1;
   enum container_status st = record_status(&rec);
@@ -130,8 +131,11 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     vessel_error_set(err, EINVAL, "exec: no command given");
     goto out;
   }
-  if (o->process->terminal && !o->console_socket) {
-    vessel_error_set(err, EINVAL, "exec --tty needs --console-socket");
+  /* in the foreground without a console socket the runtime keeps the
+   * terminal and relays it, as for run */
+  bool own_terminal = o->process->terminal && !o->console_socket && !o->detach;
+  if (o->process->terminal && !o->console_socket && !own_terminal) {
+    vessel_error_set(err, EINVAL, "exec --tty --detach needs --console-socket");
     goto out;
   }
   pidfd = (int)syscall(SYS_pidfd_open, rec.pid, 0);
@@ -145,8 +149,18 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   if (!cg)
     goto out;
   cgroup_fd = cgroup_clone_fd(cg, err);
-  if (o->process->terminal && (console_fd = console_socket_connect(o->console_socket, err)) < 0)
+  if (own_terminal) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+      vessel_error_set(err, errno, "socketpair");
+      goto out;
+    }
+    console_ours = pair[0];
+    console_fd = pair[1];
+  } else if (o->process->terminal &&
+             (console_fd = console_socket_connect(o->console_socket, err)) < 0) {
     goto out;
+  }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     vessel_error_set(err, errno, "socketpair");
     goto out;
@@ -212,7 +226,11 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
       goto out;
     }
   }
-  if (!o->detach)
+  if (console_ours >= 0 && (master = console_receive_master(console_ours, err)) < 0)
+    goto out;
+  if (master >= 0)
+    *status = console_proxy_wait(pid, cpidfd, master);
+  else if (!o->detach)
     *status = container_wait_forwarding(pid, cpidfd);
   r = 0;
 out:
@@ -225,6 +243,8 @@ out:
     close(cgroup_fd);
   if (console_fd >= 0)
     close(console_fd);
+  if (console_ours >= 0)
+    close(console_ours);
   if (cg)
     cgroup_free(cg);
   seccomp_program_free(&seccomp);
