@@ -38,6 +38,20 @@ struct spec *container_load_spec(int recfd, struct vessel_error *err)
   return spec_parse(text, strlen(text), err);
 }
 
+void created_container_release(struct created_container *cc)
+{
+  if (cc->pidfd >= 0)
+    close(cc->pidfd);
+  if (cc->sync_fd >= 0)
+    close(cc->sync_fd);
+  if (cc->console_master >= 0)
+    close(cc->console_master);
+  if (cc->cg)
+    cgroup_free(cc->cg);
+  cc->pidfd = cc->sync_fd = cc->console_master = -1;
+  cc->cg = NULL;
+}
+
 /* Everything create made, undone in reverse on failure. */
 struct create_state {
   const struct runtime_ctx *ctx;
@@ -522,6 +536,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   sv[0] = -1;
   out->console_master = master;
   out->has_poststart = rec.has_poststart;
+  out->has_poststop = rec.has_poststop;
+  out->cg = TAKE_PTR(st.cg);
   master = -1;
   st.pid = -1;
   st.record_made = false;

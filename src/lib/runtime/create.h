@@ -10,8 +10,11 @@ struct created_container {
   int pidfd;
   int sync_fd; /* open in run mode: EOF once the process has exec'd */
   int console_master; /* foreground run with a terminal and no --console-socket */
-  bool has_poststart;
+  bool has_poststart, has_poststop;
+  struct cgroup *cg; /* the container's cgroup, for a foreground run's cleanup */
 };
+
+void created_container_release(struct created_container *cc);
 
 /* Receives the pty master the init sends over a console socket. */
 int console_receive_master(int sock, struct vessel_error *err);

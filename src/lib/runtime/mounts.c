@@ -182,28 +182,24 @@ static int mount_cgroup_v1(const struct init_config *c, int rootfd, const struct
       continue;
     char src[PATH_MAX];
     snprintf(src, sizeof src, "%s%s", path, c->cgroup_path ? c->cgroup_path : "");
-    if (access(src, F_OK) < 0)
-      continue;
+    _cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0 && errno == ENOENT)
+      continue; /* a hierarchy the container has no cgroup in */
+    if (tree < 0)
+      return vessel_error_set(err, errno, "bind `%s`", src);
     if (mkdirat(top, e->d_name, 0755) < 0 && errno != EEXIST)
       return vessel_error_set(err, errno, "mkdir `%s/%s`", m->destination, e->d_name);
     _cleanup_close_ int sub = openat(top, e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0)
       return vessel_error_set(err, errno, "open `%s/%s`", m->destination, e->d_name);
-    _cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (tree < 0)
-      return vessel_error_set(err, errno, "bind `%s`", src);
-    struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
-                                       ((m->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0)};
-    if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
-      return vessel_error_set(err, errno, "set options of `%s`", src);
     if (mount_move_to(tree, sub, err) < 0)
       return vessel_error_prefix(err, "bind `%s`", src);
   }
-  if (m->flags & MS_RDONLY) {
-    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (mount_setattr(top, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
-      return vessel_error_set(err, errno, "make `%s` read-only", m->destination);
-  }
+  /* one pass over the tmpfs and every bind below it */
+  struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                                     ((m->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0)};
+  if (mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+    return vessel_error_set(err, errno, "set options of `%s`", m->destination);
   return 0;
 }
 

@@ -92,7 +92,16 @@ static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool ke
     *status = console_proxy_wait(cc->pid, cc->pidfd, cc->console_master);
   else
     *status = container_wait_forwarding(cc->pid, cc->pidfd);
-  return keep ? 0 : runtime_delete(ctx, id, true, err);
+  if (keep)
+    return 0;
+  /* the common case needs neither the record nor the config again: remove
+   * what create made, from what create still holds */
+  if (!cc->has_poststop && cc->cg) {
+    if (cgroup_destroy(cc->cg, true, err) < 0)
+      return -1;
+    return record_remove(ctx, id, err);
+  }
+  return runtime_delete(ctx, id, true, err);
 fail:
   runtime_delete(ctx, id, true, &ignore);
   waitpid(cc->pid, NULL, 0);
@@ -107,10 +116,7 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
     struct created_container cc;
     if (container_create(ctx, o, INIT_MODE_CREATE, &cc, err) < 0)
       return -1;
-    close(cc.pidfd);
-    close(cc.sync_fd);
-    if (cc.console_master >= 0)
-      close(cc.console_master);
+    created_container_release(&cc);
     if (runtime_start(ctx, o->id, err) < 0) {
       struct vessel_error ignore;
       runtime_delete(ctx, o->id, true, &ignore);
@@ -129,10 +135,7 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
   int r = container_create(ctx, o, INIT_MODE_RUN, &cc, err);
   if (r == 0) {
     r = run_foreground(ctx, o->id, o->keep, &cc, status, err);
-    if (cc.console_master >= 0)
-      close(cc.console_master);
-    close(cc.pidfd);
-    close(cc.sync_fd);
+    created_container_release(&cc);
   }
   sigprocmask(SIG_SETMASK, &old, NULL);
   return r;
@@ -144,7 +147,6 @@ int runtime_create(const struct runtime_ctx *ctx, const struct runtime_create_op
   struct created_container cc;
   if (container_create(ctx, o, INIT_MODE_CREATE, &cc, err) < 0)
     return -1;
-  close(cc.pidfd);
-  close(cc.sync_fd);
+  created_container_release(&cc);
   return 0;
 }
