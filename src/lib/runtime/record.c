@@ -122,7 +122,9 @@ int record_write(int fd, const struct container_record *r, const char *config,
       return vessel_error_set(err, w < 0 ? errno : EIO, "write state of `%s`", r->id);
     off += (size_t)w;
   }
-  if (ftruncate(fd, (off_t)len) < 0)
+  /* the later write is the longer one: truncate only when it is not */
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)
     return vessel_error_set(err, errno, "write state of `%s`", r->id);
   return 0;
 }
