@@ -1,0 +1,73 @@
+/* Images: an OCI image-layout store (content-addressed blobs verified on
+ * every write and read, an index with names), import of root filesystem
+ * tarballs, and layers unpacked once, read-only, for overlayfs. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+struct image_store;
+
+/* Opens (creating when missing) the store under root: root/images (OCI
+ * layout: oci-layout, index.json, blobs/sha256/...), root/layers/<chain id>. */
+struct image_store *image_store_open(const char *root, struct vessel_error *err);
+void image_store_close(struct image_store *s);
+
+/* The parts of an image config (OCI image-spec config.config) a container
+ * is made from. */
+struct image_config {
+  char **entrypoint; /* NULL-terminated, may be NULL */
+  char **cmd;
+  char **env;
+  char *working_dir;
+  char *user;
+  char **labels; /* "key=value", NULL-terminated, may be NULL */
+  char *stop_signal;
+};
+
+struct image_info {
+  char *name;          /* "busybox:latest" (name:tag), NULL when untagged */
+  char *id;            /* "sha256:<hex>" of the config blob */
+  char *manifest_digest;
+  char *created;       /* RFC 3339 */
+  unsigned long long size; /* bytes of the unpacked layers */
+};
+
+void image_config_free(struct image_config *c);
+void image_info_free(struct image_info *i);
+
+/* Dockerfile-style changes for import: "CMD [\"sh\"]", "CMD sh -c x",
+ * "ENTRYPOINT ...", "ENV K=V", "WORKDIR /x", "USER 1000", "LABEL k=v",
+ * "STOPSIGNAL SIGTERM". An unknown or malformed change is an error. */
+struct image_import_opts {
+  const char *name;    /* "busybox" or "busybox:tag"; ":latest" when no tag */
+  const char *const *changes; /* NULL-terminated, may be NULL */
+};
+
+/* Imports a root filesystem tarball (plain, gzip or zstd; "-" for stdin)
+ * as a one-layer image. On failure nothing is left in the store. Returns
+ * the image id ("sha256:...", malloc'd) or NULL. */
+char *image_import(struct image_store *s, const char *tar_path, const struct image_import_opts *o,
+                   struct vessel_error *err);
+
+/* Finds an image by name[:tag], full id, or unique id prefix. Fills the
+ * config and the unpacked layer directories (lowest first, absolute paths,
+ * malloc'd, NULL-terminated), unpacking layers not unpacked yet. */
+int image_resolve(struct image_store *s, const char *ref, struct image_config *config,
+                  char ***layer_dirs, struct image_info *info, struct vessel_error *err);
+
+int image_list(struct image_store *s, struct image_info **out, size_t *n, struct vessel_error *err);
+
+/* Adds name:tag for an existing image. */
+int image_tag(struct image_store *s, const char *ref, const char *name, struct vessel_error *err);
+
+/* Removes a name, and the image when no name is left (blobs and layers no
+ * other image uses). */
+int image_remove(struct image_store *s, const char *ref, struct vessel_error *err);
+
+/* Unpacks one layer tarball into dir (which must not exist), safely: no entry
+ * lands outside dir (.., absolute names, symlinks, hardlinks), whiteouts
+ * become overlayfs whiteouts, device nodes are refused unless allow_devices.
+ * On failure dir is removed. Exposed for tests and fuzzing. */
+int image_unpack_layer(int tar_fd, const char *dir, bool allow_devices, struct vessel_error *err);
