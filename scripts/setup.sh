@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(
   # build
-  build-essential meson ninja-build pkg-config
+  build-essential meson ninja-build pkg-config clang-format
   libjansson-dev libseccomp-dev libarchive-dev zlib1g-dev libzstd-dev
   # tests
   bats jq busybox-static iproute2 util-linux procps psmisc python3

@@ -41,6 +41,17 @@ run_unit() { # DIR LABEL
   done
 }
 
+# house style (shared/style.md): every C file as clang-format writes it
+if command -v clang-format >/dev/null; then
+  unformatted=$(git ls-files '*.c' '*.h' 2>/dev/null | while read -r f; do
+    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
+  if [[ -z $unformatted ]]; then
+    tally "[style] " <<<"ok - every C file is clang-formatted"
+  else
+    tally "[style] " <<<"not ok - not clang-formatted: $(echo $unformatted)"
+  fi
+fi
+
 if build build; then
   run_unit build unit
   built=1

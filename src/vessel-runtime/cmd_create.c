@@ -10,11 +10,16 @@ static int parse_create(const char *cmd, int argc, char **argv, struct runtime_c
                         bool *detach, struct vessel_error *err)
 {
   static const struct option opts[] = {
-      {"bundle", required_argument, NULL, 'b'},      {"pid-file", required_argument, NULL, 'p'},
-      {"console-socket", required_argument, NULL, 'c'}, {"no-pivot", no_argument, NULL, 'P'},
-      {"no-new-keyring", no_argument, NULL, 'K'},    {"preserve-fds", required_argument, NULL, 'f'},
-      {"detach", no_argument, NULL, 'd'},            {"keep", no_argument, NULL, 'k'},
-      {"no-subreaper", no_argument, NULL, 'S'},      {"help", no_argument, NULL, 'h'},
+      {"bundle", required_argument, NULL, 'b'},
+      {"pid-file", required_argument, NULL, 'p'},
+      {"console-socket", required_argument, NULL, 'c'},
+      {"no-pivot", no_argument, NULL, 'P'},
+      {"no-new-keyring", no_argument, NULL, 'K'},
+      {"preserve-fds", required_argument, NULL, 'f'},
+      {"detach", no_argument, NULL, 'd'},
+      {"keep", no_argument, NULL, 'k'},
+      {"no-subreaper", no_argument, NULL, 'S'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   bool is_run = detach != NULL;
@@ -22,12 +27,23 @@ static int parse_create(const char *cmd, int argc, char **argv, struct runtime_c
   while ((c = cli_getopt(cmd, argc, argv, is_run ? "+b:dh" : "+b:h", opts, err)) != -1) {
     unsigned long long n;
     switch (c) {
-    case 'b': o->bundle = optarg; break;
-    case 'p': o->pid_file = optarg; break;
-    case 'c': o->console_socket = optarg; break;
-    case 'P': o->no_pivot = true; break;
-    case 'K': o->no_new_keyring = true; break;
-    case 'S': break;
+    case 'b':
+      o->bundle = optarg;
+      break;
+    case 'p':
+      o->pid_file = optarg;
+      break;
+    case 'c':
+      o->console_socket = optarg;
+      break;
+    case 'P':
+      o->no_pivot = true;
+      break;
+    case 'K':
+      o->no_new_keyring = true;
+      break;
+    case 'S':
+      break;
     case 'f':
       if (parse_u64(optarg, &n) < 0 || n > 65536)
         return vessel_error_set(err, EINVAL, "%s: --preserve-fds: bad number `%s`", cmd, optarg);
@@ -42,8 +58,10 @@ static int parse_create(const char *cmd, int argc, char **argv, struct runtime_c
       else
         o->keep = true;
       break;
-    case 'h': return 1;
-    default: return -1;
+    case 'h':
+      return 1;
+    default:
+      return -1;
     }
   }
   return cli_one_id(cmd, argc, argv, &o->id, err);

@@ -104,7 +104,8 @@ static int apply_flags(struct spec_process *p, const struct exec_flags *f, char 
       return -1;
   for (size_t i = 0; i < f->n_caps; i++) {
     char name[64];
-    snprintf(name, sizeof name, "%s%s", strncasecmp(f->caps[i], "CAP_", 4) ? "CAP_" : "", f->caps[i]);
+    snprintf(name, sizeof name, "%s%s", strncasecmp(f->caps[i], "CAP_", 4) ? "CAP_" : "",
+             f->caps[i]);
     for (char *c = name; *c; c++)
       *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
     int cap = spec_cap_from_name(name);
@@ -117,7 +118,8 @@ static int apply_flags(struct spec_process *p, const struct exec_flags *f, char 
     p->caps.sets[SPEC_CAP_PERMITTED] |= bit;
   }
   if (f->n_gids) {
-    uint32_t *g = realloc(p->user.additional_gids, (p->user.n_additional_gids + f->n_gids) * sizeof *g);
+    uint32_t *g =
+        realloc(p->user.additional_gids, (p->user.n_additional_gids + f->n_gids) * sizeof *g);
     if (!g)
       return vessel_error_set(err, ENOMEM, "exec");
     p->user.additional_gids = g;
@@ -144,15 +146,24 @@ static int apply_flags(struct spec_process *p, const struct exec_flags *f, char 
 int cmd_exec(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
-      {"process", required_argument, NULL, 'p'}, {"tty", no_argument, NULL, 't'},
-      {"console-socket", required_argument, NULL, 'C'}, {"detach", no_argument, NULL, 'd'},
-      {"pid-file", required_argument, NULL, 'P'}, {"env", required_argument, NULL, 'e'},
-      {"cwd", required_argument, NULL, 'w'},      {"user", required_argument, NULL, 'u'},
-      {"additional-gids", required_argument, NULL, 'g'}, {"cap", required_argument, NULL, 'c'},
-      {"no-new-privs", no_argument, NULL, 'n'},  {"apparmor", required_argument, NULL, 'a'},
-      {"process-label", required_argument, NULL, 'l'}, {"preserve-fds", required_argument, NULL, 'f'},
-      {"ignore-paused", no_argument, NULL, 'I'}, {"cgroup", required_argument, NULL, 'G'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+      {"process", required_argument, NULL, 'p'},
+      {"tty", no_argument, NULL, 't'},
+      {"console-socket", required_argument, NULL, 'C'},
+      {"detach", no_argument, NULL, 'd'},
+      {"pid-file", required_argument, NULL, 'P'},
+      {"env", required_argument, NULL, 'e'},
+      {"cwd", required_argument, NULL, 'w'},
+      {"user", required_argument, NULL, 'u'},
+      {"additional-gids", required_argument, NULL, 'g'},
+      {"cap", required_argument, NULL, 'c'},
+      {"no-new-privs", no_argument, NULL, 'n'},
+      {"apparmor", required_argument, NULL, 'a'},
+      {"process-label", required_argument, NULL, 'l'},
+      {"preserve-fds", required_argument, NULL, 'f'},
+      {"ignore-paused", no_argument, NULL, 'I'},
+      {"cgroup", required_argument, NULL, 'G'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   struct exec_flags f = {0};
   struct runtime_exec_opts o = {0};
@@ -161,27 +172,60 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   while ((c = cli_getopt("exec", argc, argv, "+p:tde:u:g:c:h", opts, err)) != -1) {
     unsigned long long n;
     switch (c) {
-    case 'p': f.process_file = optarg; break;
-    case 't': f.tty = f.tty_set = true; break;
-    case 'C': o.console_socket = optarg; break;
-    case 'd': o.detach = true; break;
-    case 'P': o.pid_file = optarg; break;
-    case 'e': if (push(f.env, &f.n_env, optarg, err) < 0) return -1; break;
-    case 'w': f.cwd = optarg; break;
-    case 'u': f.user = optarg; break;
-    case 'g': if (push(f.gids, &f.n_gids, optarg, err) < 0) return -1; break;
-    case 'c': if (push(f.caps, &f.n_caps, optarg, err) < 0) return -1; break;
-    case 'n': f.nnp = true; break;
-    case 'a': f.apparmor = optarg; break;
-    case 'l': f.label = optarg; break;
-    case 'I': case 'G': break;
+    case 'p':
+      f.process_file = optarg;
+      break;
+    case 't':
+      f.tty = f.tty_set = true;
+      break;
+    case 'C':
+      o.console_socket = optarg;
+      break;
+    case 'd':
+      o.detach = true;
+      break;
+    case 'P':
+      o.pid_file = optarg;
+      break;
+    case 'e':
+      if (push(f.env, &f.n_env, optarg, err) < 0)
+        return -1;
+      break;
+    case 'w':
+      f.cwd = optarg;
+      break;
+    case 'u':
+      f.user = optarg;
+      break;
+    case 'g':
+      if (push(f.gids, &f.n_gids, optarg, err) < 0)
+        return -1;
+      break;
+    case 'c':
+      if (push(f.caps, &f.n_caps, optarg, err) < 0)
+        return -1;
+      break;
+    case 'n':
+      f.nnp = true;
+      break;
+    case 'a':
+      f.apparmor = optarg;
+      break;
+    case 'l':
+      f.label = optarg;
+      break;
+    case 'I':
+    case 'G':
+      break;
     case 'f':
       if (parse_u64(optarg, &n) < 0 || n > 65536)
         return vessel_error_set(err, EINVAL, "exec: --preserve-fds: bad number `%s`", optarg);
       o.preserve_fds = (unsigned)n;
       break;
-    case 'h': return 0;
-    default: return -1;
+    case 'h':
+      return 0;
+    default:
+      return -1;
     }
   }
   if (optind >= argc)

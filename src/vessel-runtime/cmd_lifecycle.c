@@ -11,7 +11,8 @@
 static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 
 /* Parses a command that takes only an id (and --help). 1: help printed. */
-static int id_only(const char *cmd, int argc, char **argv, const char **id, struct vessel_error *err)
+static int id_only(const char *cmd, int argc, char **argv, const char **id,
+                   struct vessel_error *err)
 {
   int c;
   while ((c = cli_getopt(cmd, argc, argv, "h", help_only, err)) != -1) {

@@ -53,12 +53,11 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   } else if (json) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
-      json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "ociVersion",
-                            SPEC_OCI_VERSION, "id", list[i].id, "pid", (int)list[i].pid, "status",
-                            container_status_name(list[i].status), "bundle", list[i].bundle,
-                            "rootfs", list[i].rootfs ? list[i].rootfs : "", "created",
-                            list[i].created ? list[i].created : "", "owner",
-                            list[i].owner ? list[i].owner : "");
+      json_t *o = json_pack(
+          "{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "ociVersion", SPEC_OCI_VERSION, "id",
+          list[i].id, "pid", (int)list[i].pid, "status", container_status_name(list[i].status),
+          "bundle", list[i].bundle, "rootfs", list[i].rootfs ? list[i].rootfs : "", "created",
+          list[i].created ? list[i].created : "", "owner", list[i].owner ? list[i].owner : "");
       json_t *an = list[i].annotations_json ? json_loads(list[i].annotations_json, 0, NULL) : NULL;
       if (an)
         json_object_set_new(o, "annotations", an);
@@ -69,11 +68,13 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     free(text);
     json_decref(a);
   } else {
-    printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+           "OWNER");
     for (size_t i = 0; i < n; i++)
       printf("%-20s %-8d %-10s %-40s %-32s %s\n", list[i].id, (int)list[i].pid,
              container_status_name(list[i].status), list[i].bundle,
-             list[i].created ? list[i].created : "", list[i].owner && list[i].owner[0] ? list[i].owner : "root");
+             list[i].created ? list[i].created : "",
+             list[i].owner && list[i].owner[0] ? list[i].owner : "root");
   }
   for (size_t i = 0; i < n; i++)
     container_info_free(&list[i]);
@@ -120,7 +121,8 @@ static int ps_table(char **ps_args, const pid_t *pids, size_t n, struct vessel_e
       char copy[4096];
       snprintf(copy, sizeof copy, "%s", line);
       int col = 0;
-      for (char *save = NULL, *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save), col++)
+      for (char *save = NULL, *t = strtok_r(copy, " \t\n", &save); t;
+           t = strtok_r(NULL, " \t\n", &save), col++)
         if (strcmp(t, "PID") == 0)
           pid_col = col;
       fputs(line, stdout);

@@ -35,7 +35,8 @@ int cmd_spec(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   _cleanup_free_ char *json = spec_default_json(rootless, getuid(), getgid());
   if (!json)
     return vessel_error_set(err, ENOMEM, "spec");
-  _cleanup_close_ int fd = openat(dir, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  _cleanup_close_ int fd =
+      openat(dir, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0 && errno == EEXIST)
     return vessel_error_set(err, EEXIST, "spec: `%s/config.json` already exists", bundle);
   if (fd < 0)

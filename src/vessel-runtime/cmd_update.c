@@ -10,8 +10,19 @@
 #include "util/fs.h"
 
 enum {
-  U_MEMORY = 1000, U_MEMORY_RES, U_MEMORY_SWAP, U_CPU_SHARES, U_CPU_QUOTA, U_CPU_PERIOD,
-  U_CPU_RT_RUNTIME, U_CPU_RT_PERIOD, U_CPUSET_CPUS, U_CPUSET_MEMS, U_PIDS, U_BLKIO, U_KMEM,
+  U_MEMORY = 1000,
+  U_MEMORY_RES,
+  U_MEMORY_SWAP,
+  U_CPU_SHARES,
+  U_CPU_QUOTA,
+  U_CPU_PERIOD,
+  U_CPU_RT_RUNTIME,
+  U_CPU_RT_PERIOD,
+  U_CPUSET_CPUS,
+  U_CPUSET_MEMS,
+  U_PIDS,
+  U_BLKIO,
+  U_KMEM,
   U_KMEM_TCP,
 };
 
@@ -72,18 +83,42 @@ int cmd_update(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     if (num(argv[optind - 1], optarg, &v, err) < 0)
       return -1;
     switch (c) {
-    case U_MEMORY: flags.memory.limit = (struct opt_i64){true, v}; break;
-    case U_MEMORY_RES: flags.memory.reservation = (struct opt_i64){true, v}; break;
-    case U_MEMORY_SWAP: flags.memory.swap = (struct opt_i64){true, v}; break;
-    case U_KMEM: flags.memory.kernel = (struct opt_i64){true, v}; break;
-    case U_KMEM_TCP: flags.memory.kernel_tcp = (struct opt_i64){true, v}; break;
-    case U_CPU_SHARES: flags.cpu.shares = (struct opt_u64){true, (uint64_t)v}; break;
-    case U_CPU_QUOTA: flags.cpu.quota = (struct opt_i64){true, v}; break;
-    case U_CPU_PERIOD: flags.cpu.period = (struct opt_u64){true, (uint64_t)v}; break;
-    case U_CPU_RT_RUNTIME: flags.cpu.realtime_runtime = (struct opt_i64){true, v}; break;
-    case U_CPU_RT_PERIOD: flags.cpu.realtime_period = (struct opt_u64){true, (uint64_t)v}; break;
-    case U_PIDS: flags.pids_limit = (struct opt_i64){true, v}; break;
-    case U_BLKIO: flags.block_io.weight = (struct opt_u64){true, (uint64_t)v}; break;
+    case U_MEMORY:
+      flags.memory.limit = (struct opt_i64){true, v};
+      break;
+    case U_MEMORY_RES:
+      flags.memory.reservation = (struct opt_i64){true, v};
+      break;
+    case U_MEMORY_SWAP:
+      flags.memory.swap = (struct opt_i64){true, v};
+      break;
+    case U_KMEM:
+      flags.memory.kernel = (struct opt_i64){true, v};
+      break;
+    case U_KMEM_TCP:
+      flags.memory.kernel_tcp = (struct opt_i64){true, v};
+      break;
+    case U_CPU_SHARES:
+      flags.cpu.shares = (struct opt_u64){true, (uint64_t)v};
+      break;
+    case U_CPU_QUOTA:
+      flags.cpu.quota = (struct opt_i64){true, v};
+      break;
+    case U_CPU_PERIOD:
+      flags.cpu.period = (struct opt_u64){true, (uint64_t)v};
+      break;
+    case U_CPU_RT_RUNTIME:
+      flags.cpu.realtime_runtime = (struct opt_i64){true, v};
+      break;
+    case U_CPU_RT_PERIOD:
+      flags.cpu.realtime_period = (struct opt_u64){true, (uint64_t)v};
+      break;
+    case U_PIDS:
+      flags.pids_limit = (struct opt_i64){true, v};
+      break;
+    case U_BLKIO:
+      flags.block_io.weight = (struct opt_u64){true, (uint64_t)v};
+      break;
     }
   }
   const char *id;

@@ -63,7 +63,8 @@ static const struct cli_command commands[] = {
      "  -f, --format table|json   output format (default table)\n"
      "  -q, --quiet               print only the ids\n"},
     {"ps", cmd_ps, "list the processes of a container",
-     "  -f, --format table|json   output format (default table); ps(1) options may follow the id\n"},
+     "  -f, --format table|json   output format (default table); ps(1) options may follow the "
+     "id\n"},
     {"update", cmd_update, "update a container's resource limits",
      "  -r, --resources FILE      linux.resources JSON (\"-\" for stdin)\n"
      "      --memory BYTES, --memory-reservation BYTES, --memory-swap BYTES\n"
@@ -80,9 +81,10 @@ void cli_print_help(const char *name)
       continue;
     bool takes_id = strcmp(name, "spec") && strcmp(name, "list") && strcmp(name, "features");
     printf("usage: vessel-runtime [global options] %s [options]%s\n\n%s\n", name,
-           !takes_id ? "" : strcmp(name, "exec") == 0 ? " ID [COMMAND [ARG...]]"
-                        : strcmp(name, "kill") == 0   ? " ID [SIGNAL]"
-                                                      : " ID",
+           !takes_id                   ? ""
+           : strcmp(name, "exec") == 0 ? " ID [COMMAND [ARG...]]"
+           : strcmp(name, "kill") == 0 ? " ID [SIGNAL]"
+                                       : " ID",
            commands[i].summary);
     if (commands[i].usage[0])
       printf("\noptions:\n%s", commands[i].usage);
@@ -161,26 +163,45 @@ int main(int argc, char **argv)
   const char *log_path = NULL, *log_format = "text";
   bool debug = false;
   static const struct option opts[] = {
-      {"root", required_argument, NULL, 'r'},   {"log", required_argument, NULL, 'l'},
-      {"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
-      {"systemd-cgroup", no_argument, NULL, 's'}, {"version", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},         {"criu", required_argument, NULL, 'c'},
-      {"rootless", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0},
+      {"root", required_argument, NULL, 'r'},
+      {"log", required_argument, NULL, 'l'},
+      {"log-format", required_argument, NULL, 'f'},
+      {"debug", no_argument, NULL, 'd'},
+      {"systemd-cgroup", no_argument, NULL, 's'},
+      {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {"criu", required_argument, NULL, 'c'},
+      {"rootless", required_argument, NULL, 'R'},
+      {NULL, 0, NULL, 0},
   };
   opterr = 0;
   int c;
   while ((c = getopt_long_only(argc, argv, "+hv", opts, NULL)) != -1) {
     switch (c) {
-    case 'r': cli.ctx.state_root = optarg; break;
-    case 'l': log_path = optarg; break;
-    case 'f': log_format = optarg; break;
-    case 'd': debug = true; break;
-    case 's': cli.ctx.systemd_cgroup = true; break;
-    case 'c': case 'R': break; /* accepted for runc compatibility, unused */
+    case 'r':
+      cli.ctx.state_root = optarg;
+      break;
+    case 'l':
+      log_path = optarg;
+      break;
+    case 'f':
+      log_format = optarg;
+      break;
+    case 'd':
+      debug = true;
+      break;
+    case 's':
+      cli.ctx.systemd_cgroup = true;
+      break;
+    case 'c':
+    case 'R':
+      break; /* accepted for runc compatibility, unused */
     case 'v':
       printf("vessel-runtime version %s\nspec: %s\n", VESSEL_VERSION, SPEC_OCI_VERSION);
       return 0;
-    case 'h': usage(stdout); return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
     default:
       fprintf(stderr, "vessel-runtime: unknown global option `%s`\n", argv[optind - 1]);
       return 1;

@@ -22,7 +22,8 @@ extern char **environ;
  * copy, unlike the memfd (measured: the copy was ~15% of `run`'s CPU). */
 static void exec_from_readonly_bind(char **argv)
 {
-  _cleanup_close_ int tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  _cleanup_close_ int tree =
+      open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (tree < 0)
     return;
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};

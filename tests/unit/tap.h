@@ -19,7 +19,7 @@ extern int tap_failed_checks;
   do {                                                                                             \
     const char *_a = (a), *_b = (b);                                                               \
     if (!_a || !_b || strcmp(_a, _b) != 0) {                                                       \
-      printf("#   %s:%d: `%s` != `%s`\n", __FILE__, __LINE__, _a ? _a : "(null)",                   \
+      printf("#   %s:%d: `%s` != `%s`\n", __FILE__, __LINE__, _a ? _a : "(null)",                  \
              _b ? _b : "(null)");                                                                  \
       tap_failed_checks++;                                                                         \
     }                                                                                              \
@@ -40,4 +40,7 @@ int tap_run(const struct tap_test *tests, size_t n);
     static const struct tap_test tests[] = {__VA_ARGS__};                                          \
     return tap_run(tests, sizeof tests / sizeof tests[0]);                                         \
   }
-#define T(fn) {#fn, fn}
+#define T(fn)                                                                                      \
+  {                                                                                                \
+#fn, fn                                                                                        \
+  }

@@ -420,7 +420,8 @@ static int apply_devices(struct cgroup *cg, const struct spec_resources *r,
     cg_device_rule_format(&r->devices[i], rules, sizeof rules, err);
     bool ok = r->devices[i].allow;
     if (cg_write_line(w.h, ok ? allow : deny, rules) < 0)
-      return cg_file_error(cg, w.h, errno, "write", ok ? "devices.allow" : "devices.deny", rules, err);
+      return cg_file_error(cg, w.h, errno, "write", ok ? "devices.allow" : "devices.deny", rules,
+                           err);
   }
   return 0;
 }

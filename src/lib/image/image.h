@@ -27,10 +27,10 @@ struct image_config {
 };
 
 struct image_info {
-  char *name;          /* "busybox:latest" (name:tag), NULL when untagged */
-  char *id;            /* "sha256:<hex>" of the config blob */
+  char *name; /* "busybox:latest" (name:tag), NULL when untagged */
+  char *id;   /* "sha256:<hex>" of the config blob */
   char *manifest_digest;
-  char *created;       /* RFC 3339 */
+  char *created;           /* RFC 3339 */
   unsigned long long size; /* bytes of the unpacked layers */
 };
 
@@ -41,7 +41,7 @@ void image_info_free(struct image_info *i);
  * "ENTRYPOINT ...", "ENV K=V", "WORKDIR /x", "USER 1000", "LABEL k=v",
  * "STOPSIGNAL SIGTERM". An unknown or malformed change is an error. */
 struct image_import_opts {
-  const char *name;    /* "busybox" or "busybox:tag"; ":latest" when no tag */
+  const char *name;           /* "busybox" or "busybox:tag"; ":latest" when no tag */
   const char *const *changes; /* NULL-terminated, may be NULL */
 };
 

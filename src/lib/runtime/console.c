@@ -72,7 +72,8 @@ int console_setup(int rootfd, int socket_fd, const struct spec_process *p, struc
   _cleanup_close_ int console = fs_mkpath_in_root(rootfd, "/dev/console", 0755, true, err);
   if (console < 0)
     return -1;
-  _cleanup_close_ int tree = open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  _cleanup_close_ int tree =
+      open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0)
     return vessel_error_set(err, errno, "bind pty on `/dev/console`");
   if (mount_move_to(tree, console, err) < 0)

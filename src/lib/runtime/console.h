@@ -10,7 +10,8 @@ int console_socket_connect(const char *path, struct vessel_error *err);
 
 /* In the init, before pivot: opens a pty in the root's /dev/pts, sends the
  * master over socket_fd, binds the slave on /dev/console. Returns the slave. */
-int console_setup(int rootfd, int socket_fd, const struct spec_process *p, struct vessel_error *err);
+int console_setup(int rootfd, int socket_fd, const struct spec_process *p,
+                  struct vessel_error *err);
 
 /* Opens a pty in the current mount namespace's /dev/pts (for exec), sends the
  * master; returns the slave. */

@@ -18,8 +18,8 @@ static int copy_file(int from_dir, int to_dir, const char *name, const struct st
                      struct vessel_error *err)
 {
   _cleanup_close_ int in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_close_ int out = openat(to_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                   st->st_mode & 07777);
+  _cleanup_close_ int out = openat(
+      to_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
   if (in < 0 || out < 0)
     return vessel_error_set(err, errno, "tmpcopyup `%s`", name);
   off_t left = st->st_size;
@@ -56,8 +56,10 @@ static int copy_tree(int from, int to, int depth, struct vessel_error *err)
     if (S_ISDIR(st.st_mode)) {
       if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0)
         return vessel_error_set(err, errno, "tmpcopyup `%s`", e->d_name);
-      _cleanup_close_ int sf = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      _cleanup_close_ int tf = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      _cleanup_close_ int sf =
+          openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      _cleanup_close_ int tf =
+          openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sf < 0 || tf < 0)
         return vessel_error_set(err, errno, "tmpcopyup `%s`", e->d_name);
       if (copy_tree(sf, tf, depth + 1, err) < 0)

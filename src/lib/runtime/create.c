@@ -75,8 +75,8 @@ static void create_rollback(struct create_state *st)
     record_remove(st->ctx, st->id, &ignore);
 }
 
-static const int ns_join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
-                                    CLONE_NEWCGROUP, CLONE_NEWNS};
+static const int ns_join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC,    CLONE_NEWUTS,
+                                    CLONE_NEWNET,  CLONE_NEWCGROUP, CLONE_NEWNS};
 
 /* Decides which namespaces the clone creates and which the init joins. pid
  * and time are joined (or, for time, made) by the runtime itself before the
@@ -87,7 +87,9 @@ static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid
   const struct spec_linux *l = &s->linux_;
   *pid_join_fd = -1;
   for (size_t k = 0; k < ARRAY_SIZE(ns_join_order) + 2; k++) {
-    int type = k < ARRAY_SIZE(ns_join_order) ? ns_join_order[k] : k == ARRAY_SIZE(ns_join_order) ? CLONE_NEWPID : CLONE_NEWTIME;
+    int type = k < ARRAY_SIZE(ns_join_order)    ? ns_join_order[k]
+               : k == ARRAY_SIZE(ns_join_order) ? CLONE_NEWPID
+                                                : CLONE_NEWTIME;
     for (size_t i = 0; i < l->n_namespaces; i++) {
       if (l->namespaces[i].type != type)
         continue;
@@ -103,7 +105,8 @@ static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid
         *pid_join_fd = fd;
       } else if (type == CLONE_NEWTIME) {
         close(fd);
-        return vessel_error_set(err, ENOTSUP, "linux.namespaces[%zu]: joining a time namespace is not supported", i);
+        return vessel_error_set(
+            err, ENOTSUP, "linux.namespaces[%zu]: joining a time namespace is not supported", i);
       } else {
         c->join_fds[c->n_join] = fd;
         c->join_types[c->n_join++] = type;
@@ -111,7 +114,8 @@ static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid
     }
   }
   if ((c->clone_flags & CLONE_NEWUSER) && (!l->n_uid_mappings || !l->n_gid_mappings))
-    return vessel_error_set(err, EINVAL, "linux.uidMappings: a new user namespace needs uid and gid mappings");
+    return vessel_error_set(err, EINVAL,
+                            "linux.uidMappings: a new user namespace needs uid and gid mappings");
   if (s->hostname && s->hostname[0] && !(c->clone_flags & CLONE_NEWUTS)) {
     bool joined = false;
     for (int i = 0; i < c->n_join; i++)
@@ -141,10 +145,12 @@ static int check_sysctls(const struct spec *s, unsigned long new_ns, const struc
     else if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
       need = CLONE_NEWUTS;
     else
-      return vessel_error_set(err, EINVAL, "linux.sysctl: `%s` is not namespaced: it would change the host", k);
+      return vessel_error_set(err, EINVAL,
+                              "linux.sysctl: `%s` is not namespaced: it would change the host", k);
     if (!(have & need))
-      return vessel_error_set(err, EINVAL, "linux.sysctl: `%s` needs a %s namespace of the container's own",
-                              k, spec_namespace_name((int)need));
+      return vessel_error_set(err, EINVAL,
+                              "linux.sysctl: `%s` needs a %s namespace of the container's own", k,
+                              spec_namespace_name((int)need));
   }
   return 0;
 }
@@ -198,10 +204,10 @@ static char *annotations_json(const struct spec *s)
 /* The device rules every container gets after its own, as runc's: mknod of
  * anything, and rwm of the default nodes, ptys and tun. */
 static const struct spec_device_rule default_device_rules[] = {
-    {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},  {true, 'c', 1, 3, "rwm"},
-    {true, 'c', 1, 8, "rwm"},  {true, 'c', 1, 7, "rwm"},  {true, 'c', 5, 0, "rwm"},
-    {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 9, "rwm"},  {true, 'c', 136, -1, "rwm"},
-    {true, 'c', 5, 2, "rwm"},  {true, 'c', 10, 200, "rwm"},
+    {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},
+    {true, 'c', 1, 8, "rwm"}, {true, 'c', 1, 7, "rwm"},    {true, 'c', 5, 0, "rwm"},
+    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 9, "rwm"},    {true, 'c', 136, -1, "rwm"},
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 10, 200, "rwm"},
 };
 
 /* Appends the default rules to the spec's device rules (when it has any). */
@@ -230,7 +236,8 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, int *pidfd)
   return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
-static int read_bundle_config(const char *bundle, char **text, size_t *len, struct vessel_error *err)
+static int read_bundle_config(const char *bundle, char **text, size_t *len,
+                              struct vessel_error *err)
 {
   _cleanup_close_ int dir = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0)
@@ -246,12 +253,12 @@ static int send_agent_state(int sync_fd, const struct container_record *rec, con
                             struct vessel_error *err)
 {
   _cleanup_free_ char *text = NULL;
-  json_t *state = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", SPEC_OCI_VERSION, "id",
-                            rec->id, "status", "created", "pid", (int)rec->pid, "bundle",
-                            rec->bundle);
-  json_t *o = json_pack("{s:s, s:[s], s:i, s:s, s:o}", "ociVersion", SPEC_OCI_VERSION, "fds",
-                        "seccompFd", "pid", (int)rec->pid, "metadata", metadata ? metadata : "",
-                        "state", state);
+  json_t *state =
+      json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", SPEC_OCI_VERSION, "id", rec->id,
+                "status", "created", "pid", (int)rec->pid, "bundle", rec->bundle);
+  json_t *o =
+      json_pack("{s:s, s:[s], s:i, s:s, s:o}", "ociVersion", SPEC_OCI_VERSION, "fds", "seccompFd",
+                "pid", (int)rec->pid, "metadata", metadata ? metadata : "", "state", state);
   if (o)
     text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
@@ -301,8 +308,9 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (runtime_check_id(o->id, err) < 0)
     return -1;
   if (ctx->systemd_cgroup && access("/run/systemd/system", F_OK) < 0)
-    return vessel_error_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running on this host "
-                                          "(use the cgroupfs driver)");
+    return vessel_error_set(err, ENOTSUP,
+                            "--systemd-cgroup: systemd is not running on this host "
+                            "(use the cgroupfs driver)");
   char bundle[PATH_MAX];
   if (!realpath(o->bundle && o->bundle[0] ? o->bundle : ".", bundle))
     return vessel_error_set(err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
@@ -315,8 +323,13 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     return vessel_error_prefix(err, "config.json");
   int r = -1;
   struct create_state st = {.ctx = ctx, .id = o->id, .pid = -1};
-  struct init_config c = {.spec = s, .bundle = bundle, .mode = mode, .sync_fd = -1,
-                          .console_fd = -1, .start_pipe = {-1, -1}, .seccomp_agent_fd = -1};
+  struct init_config c = {.spec = s,
+                          .bundle = bundle,
+                          .mode = mode,
+                          .sync_fd = -1,
+                          .console_fd = -1,
+                          .start_pipe = {-1, -1},
+                          .seccomp_agent_fd = -1};
   int console_ours = -1, master = -1;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
   _cleanup_close_ int recfd = -1;
@@ -403,7 +416,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   rec.created = created;
   /* a record of what exists before it exists: if this process is killed
    * from here on, `delete --force` finds the cgroup to remove */
-  if (record_write(recfd, &rec, config, err) < 0 || cgroup_create(st.cg, s->linux_.resources, err) < 0)
+  if (record_write(recfd, &rec, config, err) < 0 ||
+      cgroup_create(st.cg, s->linux_.resources, err) < 0)
     goto out;
   st.cg_made = true;
   c.cgroup_path = cgroup_path(st.cg);

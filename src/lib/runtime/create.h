@@ -8,7 +8,7 @@
 struct created_container {
   pid_t pid;
   int pidfd;
-  int sync_fd; /* open in run mode: EOF once the process has exec'd */
+  int sync_fd;        /* open in run mode: EOF once the process has exec'd */
   int console_master; /* foreground run with a terminal and no --console-socket */
   bool has_poststart, has_poststop;
   struct cgroup *cg; /* the container's cgroup, for a foreground run's cleanup */

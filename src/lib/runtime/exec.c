@@ -30,8 +30,8 @@ static const struct {
   const char *name;
   int type;
 } ns_files[] = {
-    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"net", CLONE_NEWNET},
-    {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},  {"cgroup", CLONE_NEWCGROUP},
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},    {"net", CLONE_NEWNET},
+    {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},   {"cgroup", CLONE_NEWCGROUP},
     {"pid", CLONE_NEWPID},   {"time", CLONE_NEWTIME},
 };
 
@@ -91,7 +91,9 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *x)
   if (process_apply_limits(p, &err) < 0 || process_chdir(p, &err) < 0 ||
       process_find_executable(p, &exe, &err) < 0)
     goto fail;
-  struct process_security sec = {.process = p, .seccomp = x->seccomp, .cap_last = x->cap_last,
+  struct process_security sec = {.process = p,
+                                 .seccomp = x->seccomp,
+                                 .cap_last = x->cap_last,
                                  .preserve_fds = x->o->preserve_fds};
   if (process_apply_security(&sec, &err) < 0)
     goto fail;
@@ -121,7 +123,8 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   _cleanup_close_ int cpidfd = -1;
   enum container_status st = record_status(&rec);
   if (st != CONTAINER_RUNNING && st != CONTAINER_CREATED) {
-    vessel_error_set(err, EINVAL, "cannot exec in container `%s`: it is %s", id, container_status_name(st));
+    vessel_error_set(err, EINVAL, "cannot exec in container `%s`: it is %s", id,
+                     container_status_name(st));
     goto out;
   }
   s = container_load_spec(recfd, err);
@@ -165,9 +168,13 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     vessel_error_set(err, errno, "socketpair");
     goto out;
   }
-  struct exec_child x = {.o = o, .seccomp = s->linux_.seccomp ? &seccomp : NULL, .pidfd = pidfd,
-                         .ns_flags = namespaces_to_join(rec.pid), .sync_fd = sv[1],
-                         .console_fd = console_fd, .wait_cgroup = cgroup_fd < 0,
+  struct exec_child x = {.o = o,
+                         .seccomp = s->linux_.seccomp ? &seccomp : NULL,
+                         .pidfd = pidfd,
+                         .ns_flags = namespaces_to_join(rec.pid),
+                         .sync_fd = sv[1],
+                         .console_fd = console_fd,
+                         .wait_cgroup = cgroup_fd < 0,
                          .cap_last = caps_last_cap()};
   int pre = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
   if (pre) {

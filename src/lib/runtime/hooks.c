@@ -58,7 +58,8 @@ static int run_one(const struct spec_hook *h, const char *state, struct vessel_e
     if (r == 0) {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
-      return vessel_error_set(err, ETIMEDOUT, "hook `%s` timed out after %d s", h->path, h->timeout);
+      return vessel_error_set(err, ETIMEDOUT, "hook `%s` timed out after %d s", h->path,
+                              h->timeout);
     }
   }
   int status;
@@ -70,7 +71,8 @@ static int run_one(const struct spec_hook *h, const char *state, struct vessel_e
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
     return vessel_error_set(err, ENOENT, "hook `%s` could not be executed", h->path);
   if (WIFEXITED(status))
-    return vessel_error_set(err, 0, "hook `%s` exited with status %d", h->path, WEXITSTATUS(status));
+    return vessel_error_set(err, 0, "hook `%s` exited with status %d", h->path,
+                            WEXITSTATUS(status));
   return vessel_error_set(err, 0, "hook `%s` killed by signal %d", h->path, WTERMSIG(status));
 }
 

@@ -113,7 +113,8 @@ static int join_namespaces(const struct init_config *c, struct vessel_error *err
 {
   for (int i = 0; i < c->n_join; i++) {
     if (setns(c->join_fds[i], c->join_types[i]) < 0)
-      return vessel_error_set(err, errno, "join %s namespace", spec_namespace_name(c->join_types[i]));
+      return vessel_error_set(err, errno, "join %s namespace",
+                              spec_namespace_name(c->join_types[i]));
     close(c->join_fds[i]);
   }
   return 0;
@@ -232,8 +233,10 @@ void init_main(struct init_config *c)
       hooks_run(&s->hooks, SPEC_HOOK_START_CONTAINER, state, &err) < 0)
     init_fail(c, &err, detached);
 
-  struct process_security sec = {
-      .process = p, .seccomp = c->seccomp, .cap_last = c->cap_last, .preserve_fds = c->preserve_fds};
+  struct process_security sec = {.process = p,
+                                 .seccomp = c->seccomp,
+                                 .cap_last = c->cap_last,
+                                 .preserve_fds = c->preserve_fds};
   if (process_apply_security(&sec, &err) < 0)
     init_fail(c, &err, detached);
   if (sec.seccomp_listener >= 0 && c->seccomp_agent_fd >= 0) {

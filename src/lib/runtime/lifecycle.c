@@ -47,7 +47,9 @@ int runtime_check_id(const char *id, struct vessel_error *err)
     bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
               ch == '_' || ch == '+' || ch == '-' || ch == '.';
     if (!ok)
-      return vessel_error_set(err, EINVAL, "invalid container id `%s`: only letters, digits and `_+-.` are allowed", id);
+      return vessel_error_set(
+          err, EINVAL, "invalid container id `%s`: only letters, digits and `_+-.` are allowed",
+          id);
   }
   return 0;
 }
@@ -78,7 +80,8 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_e
   _cleanup_close_ int fd = -1;
   enum container_status status = record_status(&rec);
   if (status != CONTAINER_CREATED) {
-    vessel_error_set(err, EINVAL, "container `%s` is %s, not created", id, container_status_name(status));
+    vessel_error_set(err, EINVAL, "container `%s` is %s, not created", id,
+                     container_status_name(status));
     goto out;
   }
   char path[64];

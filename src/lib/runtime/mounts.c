@@ -30,8 +30,8 @@ static const struct {
   unsigned long ms;
   uint64_t attr;
 } attr_map[] = {
-    {MS_RDONLY, MOUNT_ATTR_RDONLY},     {MS_NOSUID, MOUNT_ATTR_NOSUID},
-    {MS_NODEV, MOUNT_ATTR_NODEV},       {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+    {MS_RDONLY, MOUNT_ATTR_RDONLY},         {MS_NOSUID, MOUNT_ATTR_NOSUID},
+    {MS_NODEV, MOUNT_ATTR_NODEV},           {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
     {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
@@ -65,8 +65,8 @@ int mount_move_to(int tree_fd, int dst_fd, struct vessel_error *err)
 
 int mount_bind_fd(const char *src, int dst_fd, bool recursive, struct vessel_error *err)
 {
-  _cleanup_close_ int tree = open_tree(AT_FDCWD, src,
-                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  _cleanup_close_ int tree = open_tree(
+      AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
   if (tree < 0)
     return vessel_error_set(err, errno, "bind `%s`", src);
   if (mount_move_to(tree, dst_fd, err) < 0)
@@ -84,7 +84,8 @@ int rootfs_prepare(const struct init_config *c, struct vessel_error *err)
   if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
     return vessel_error_set(err, errno, "make `/` %s", (prop & MS_SHARED) ? "shared" : "slave");
   /* pivot_root needs the new root to be a mount point */
-  _cleanup_close_ int tree = open_tree(AT_FDCWD, c->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  _cleanup_close_ int tree =
+      open_tree(AT_FDCWD, c->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0)
     return vessel_error_set(err, errno, "bind rootfs `%s`", c->rootfs);
   if (move_mount(tree, "", AT_FDCWD, c->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -154,7 +155,8 @@ static int mount_cgroup_v1(const struct init_config *c, int rootfd, const struct
                            int dst, struct vessel_error *err)
 {
   char fdp[32];
-  if (mount("tmpfs", fs_fd_path(dst, fdp), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+  if (mount("tmpfs", fs_fd_path(dst, fdp), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") <
+      0)
     return vessel_error_set(err, errno, "mount tmpfs on `%s`", m->destination);
   /* the fd still names the directory below the new tmpfs: resolve again */
   _cleanup_close_ int top = fs_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
@@ -279,12 +281,14 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
     if (below < 0)
       return -1;
   }
-  if (mount(src, fs_fd_path(dst, fdp), type, flags & ~(m->tmpcopyup ? MS_RDONLY : 0), m->data) < 0) {
+  if (mount(src, fs_fd_path(dst, fdp), type, flags & ~(m->tmpcopyup ? MS_RDONLY : 0), m->data) <
+      0) {
     int e = errno;
     /* sysfs needs its own network namespace under a user namespace: fall
      * back to the host's /sys, read-only as asked */
     if (strcmp(type, "sysfs") == 0 && (e == EPERM || e == EBUSY)) {
-      _cleanup_close_ int tree = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+      _cleanup_close_ int tree =
+          open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
       if (tree < 0)
         return vessel_error_set(err, errno, "bind `/sys`");
       struct mount_attr a = {0};
@@ -296,7 +300,8 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
     return vessel_error_set(err, e, "mount %s on `%s`", type, m->destination);
   }
   if (below >= 0) {
-    _cleanup_close_ int top = fs_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
+    _cleanup_close_ int top =
+        fs_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
     if (top < 0 || copyup_tree(below, top, err) < 0)
       return -1;
     if (flags & MS_RDONLY) {
@@ -309,10 +314,13 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
     _cleanup_close_ int top = fs_open_in_root(rootfd, m->destination, O_PATH, 0, err);
     if (top < 0)
       return -1;
-    struct mount_attr a = {.attr_set = m->attr_set, .attr_clr = m->attr_clr,
-                           .propagation = m->propagation & ~MS_REC};
-    if (mount_setattr(top, "", AT_EMPTY_PATH | ((m->propagation & MS_REC) || m->attr_set || m->attr_clr ? AT_RECURSIVE : 0),
-                      &a, sizeof a) < 0)
+    struct mount_attr a = {
+        .attr_set = m->attr_set, .attr_clr = m->attr_clr, .propagation = m->propagation & ~MS_REC};
+    if (mount_setattr(
+            top, "",
+            AT_EMPTY_PATH |
+                ((m->propagation & MS_REC) || m->attr_set || m->attr_clr ? AT_RECURSIVE : 0),
+            &a, sizeof a) < 0)
       return vessel_error_set(err, errno, "set options of `%s`", m->destination);
   }
   return 0;
@@ -421,7 +429,8 @@ static int mask_paths(char **paths, struct vessel_error *err)
     }
     if (null < 0 && (null = open_dev_null(err)) < 0)
       return vessel_error_prefix(err, "mask `%s`", paths[i]);
-    _cleanup_close_ int tree = open_tree(null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    _cleanup_close_ int tree =
+        open_tree(null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     if (tree < 0 || mount_move_to(tree, fd, err) < 0)
       return vessel_error_set(err, errno, "mask `%s`", paths[i]);
   }
@@ -438,7 +447,8 @@ static int readonly_paths(char **paths, struct vessel_error *err)
     _cleanup_close_ int fd = fs_open_in_root(root, paths[i], O_PATH | O_NOFOLLOW, 0, &ignore);
     if (fd < 0)
       continue;
-    _cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    _cleanup_close_ int tree =
+        open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
     if (tree < 0)
       return vessel_error_set(err, errno, "read-only `%s`", paths[i]);
     struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |

@@ -73,7 +73,8 @@ int process_find_executable(const struct spec_process *p, char **out, struct ves
     const char *end = strchr(dir, ':');
     size_t len = end ? (size_t)(end - dir) : strlen(dir);
     char full[PATH_MAX];
-    if (snprintf(full, sizeof full, "%.*s/%s", (int)len, len ? dir : ".", name) < (int)sizeof full) {
+    if (snprintf(full, sizeof full, "%.*s/%s", (int)len, len ? dir : ".", name) <
+        (int)sizeof full) {
       int r = is_executable(full);
       if (r == 0) {
         *out = strdup(full);
@@ -167,9 +168,9 @@ int process_apply_limits(const struct spec_process *p, struct vessel_error *err)
   for (size_t i = 0; i < p->n_rlimits; i++) {
     struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
     if (setrlimit(p->rlimits[i].resource, &rl) < 0)
-      return vessel_error_set(err, errno, "process.rlimits[%zu]: setrlimit %d (soft %llu, hard %llu)",
-                              i, p->rlimits[i].resource, (unsigned long long)rl.rlim_cur,
-                              (unsigned long long)rl.rlim_max);
+      return vessel_error_set(
+          err, errno, "process.rlimits[%zu]: setrlimit %d (soft %llu, hard %llu)", i,
+          p->rlimits[i].resource, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
   }
   return 0;
 }

@@ -91,12 +91,12 @@ static int read_all(int fd, char **out, struct vessel_error *err)
 int record_write(int fd, const struct container_record *r, const char *config,
                  struct vessel_error *err)
 {
-  json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:I, s:s}", "id",
-                        r->id, "pid", (int)r->pid, "start_time", (json_int_t)r->start_time,
-                        "bundle", r->bundle, "rootfs", r->rootfs, "created", r->created, "owner",
-                        r->owner ? r->owner : "", "cgroup_path", r->cgroup_path, "cgroup_mode",
-                        (int)r->cgroup_mode, "start_fd", r->start_fd, "start_pipe_ino",
-                        (json_int_t)r->start_pipe_ino, "config", config);
+  json_t *o =
+      json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:I, s:s}", "id", r->id, "pid",
+                (int)r->pid, "start_time", (json_int_t)r->start_time, "bundle", r->bundle, "rootfs",
+                r->rootfs, "created", r->created, "owner", r->owner ? r->owner : "", "cgroup_path",
+                r->cgroup_path, "cgroup_mode", (int)r->cgroup_mode, "start_fd", r->start_fd,
+                "start_pipe_ino", (json_int_t)r->start_pipe_ino, "config", config);
   if (!o)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
   json_object_set_new(o, "poststart", json_boolean(r->has_poststart));
@@ -144,7 +144,8 @@ int record_read(int fd, struct container_record *r, struct vessel_error *err)
   json_t *o = json_loads(text, 0, &jerr);
   if (!o || !json_is_object(o)) {
     json_decref(o);
-    return vessel_error_set(err, EINVAL, "container state is incomplete or corrupt (%s)", jerr.text);
+    return vessel_error_set(err, EINVAL, "container state is incomplete or corrupt (%s)",
+                            jerr.text);
   }
   memset(r, 0, sizeof *r);
   r->id = dup_str(o, "id");

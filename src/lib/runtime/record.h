@@ -19,7 +19,7 @@ struct container_record {
   char *owner;
   char *cgroup_path;
   enum cgroup_mode cgroup_mode;
-  int start_fd;  /* fd number, in the init, of the start pipe's write end */
+  int start_fd;                      /* fd number, in the init, of the start pipe's write end */
   unsigned long long start_pipe_ino; /* its inode: while the init holds it, not started */
   char *annotations_json;
   bool has_poststart, has_poststop; /* hooks to run: else the config is never reread */

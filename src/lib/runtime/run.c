@@ -18,7 +18,8 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+                                SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 int container_exit_code(int status)
 {
@@ -72,8 +73,7 @@ static void run_poststart(const struct runtime_ctx *ctx, const char *id)
 
 /* Starts a container created in run mode, waits for it and deletes it. */
 static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool keep,
-                          const struct created_container *cc, int *status,
-                          struct vessel_error *err)
+                          const struct created_container *cc, int *status, struct vessel_error *err)
 {
   struct vessel_error ignore;
   if (sync_send(cc->sync_fd, SYNC_START, -1, err) < 0)

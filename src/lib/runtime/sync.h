@@ -4,13 +4,13 @@
 #include "util/error.h"
 
 enum sync_type {
-  SYNC_GO = 1,           /* runtime -> init: ids mapped / cgroup joined, carry on */
-  SYNC_RUN_HOOKS,        /* init -> runtime: namespaces ready, run createRuntime hooks */
-  SYNC_HOOKS_DONE,       /* runtime -> init */
-  SYNC_CREATED,          /* init -> runtime: set up, waiting for start */
-  SYNC_START,            /* runtime -> init (foreground run): exec now */
-  SYNC_ERROR,            /* either way: the text is a one-line error */
-  SYNC_AGENT_STATE,      /* runtime -> init: the state JSON for the seccomp agent */
+  SYNC_GO = 1,      /* runtime -> init: ids mapped / cgroup joined, carry on */
+  SYNC_RUN_HOOKS,   /* init -> runtime: namespaces ready, run createRuntime hooks */
+  SYNC_HOOKS_DONE,  /* runtime -> init */
+  SYNC_CREATED,     /* init -> runtime: set up, waiting for start */
+  SYNC_START,       /* runtime -> init (foreground run): exec now */
+  SYNC_ERROR,       /* either way: the text is a one-line error */
+  SYNC_AGENT_STATE, /* runtime -> init: the state JSON for the seccomp agent */
 };
 
 struct sync_msg {

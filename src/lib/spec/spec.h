@@ -43,7 +43,7 @@ enum spec_capset {
 };
 
 struct spec_capabilities {
-  bool present;                 /* no `capabilities` object: every set empty */
+  bool present;                  /* no `capabilities` object: every set empty */
   uint64_t sets[SPEC_CAP_NSETS]; /* bit n = capability n (CAP_CHOWN = 0 ...) */
 };
 
@@ -103,9 +103,9 @@ struct spec_mount {
   char *source;      /* may be NULL */
   char **options;    /* the raw options, NULL-terminated */
   /* options decoded by spec_mount_options_parse() */
-  unsigned long flags;       /* MS_* to set */
-  unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
-  unsigned long propagation; /* MS_PRIVATE|MS_REC ... or 0 */
+  unsigned long flags;         /* MS_* to set */
+  unsigned long clear_flags;   /* MS_* explicitly cleared ("rw", "suid", ...) */
+  unsigned long propagation;   /* MS_PRIVATE|MS_REC ... or 0 */
   uint64_t attr_set, attr_clr; /* recursive MOUNT_ATTR_* ("rro", "rnosuid", ...) */
   bool bind, rbind;
   bool tmpcopyup;
@@ -282,8 +282,8 @@ struct spec_linux {
   struct spec_device *devices;
   size_t n_devices;
   char *cgroups_path;
-  struct spec_resources *resources; /* NULL when absent */
-  unsigned long rootfs_propagation; /* MS_* or 0 */
+  struct spec_resources *resources;      /* NULL when absent */
+  unsigned long rootfs_propagation;      /* MS_* or 0 */
   char **masked_paths, **readonly_paths; /* NULL-terminated, may be NULL */
   struct spec_kv *sysctl;
   size_t n_sysctl;
@@ -332,11 +332,11 @@ int spec_mount_options_parse(struct spec_mount *m, const char *path, struct vess
 char *spec_default_json(bool rootless, uid_t uid, gid_t gid);
 
 /* Name tables, shared with the features document. */
-int spec_cap_from_name(const char *name);      /* "CAP_SYS_ADMIN" -> 21, or -1 */
-const char *spec_cap_name(int cap);            /* 21 -> "CAP_SYS_ADMIN" */
-int spec_cap_last(void);                       /* highest capability in the table */
-int spec_rlimit_from_name(const char *name);   /* "RLIMIT_NOFILE" -> 7, or -1 */
-const char *spec_rlimit_name(size_t i);        /* i-th name in the table, NULL past the end */
+int spec_cap_from_name(const char *name);       /* "CAP_SYS_ADMIN" -> 21, or -1 */
+const char *spec_cap_name(int cap);             /* 21 -> "CAP_SYS_ADMIN" */
+int spec_cap_last(void);                        /* highest capability in the table */
+int spec_rlimit_from_name(const char *name);    /* "RLIMIT_NOFILE" -> 7, or -1 */
+const char *spec_rlimit_name(size_t i);         /* i-th name in the table, NULL past the end */
 int spec_namespace_from_name(const char *name); /* "pid" -> CLONE_NEWPID, or 0 */
-const char *spec_namespace_name(int type);     /* CLONE_NEWPID -> "pid" */
-const char *spec_mount_option_name(size_t i);  /* i-th known mount option, NULL past the end */
+const char *spec_namespace_name(int type);      /* CLONE_NEWPID -> "pid" */
+const char *spec_mount_option_name(size_t i);   /* i-th known mount option, NULL past the end */

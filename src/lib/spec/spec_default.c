@@ -41,10 +41,9 @@ static json_t *mount_json(const char *dest, const char *type, const char *source
 static json_t *mounts_json(bool rootless)
 {
   static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
-  static const char *const pts[] = {"nosuid", "noexec",    "newinstance", "ptmxmode=0666",
-                                    "mode=0620", "gid=5", NULL};
-  static const char *const shm[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-                                    NULL};
+  static const char *const pts[] = {"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+                                    "mode=0620", "gid=5",  NULL};
+  static const char *const shm[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL};
   static const char *const mqueue[] = {"nosuid", "noexec", "nodev", NULL};
   static const char *const sys[] = {"nosuid", "noexec", "nodev", "ro", NULL};
   static const char *const sys_rootless[] = {"rbind", "nosuid", "noexec", "nodev", "ro", NULL};
@@ -89,13 +88,20 @@ static json_t *process_json(void)
 
 static json_t *linux_json(bool rootless, uid_t uid, gid_t gid)
 {
-  static const char *const masked[] = {
-      "/proc/acpi",       "/proc/asound",      "/proc/kcore",
-      "/proc/keys",       "/proc/latency_stats", "/proc/timer_list",
-      "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-      "/proc/scsi",       "/sys/devices/virtual/powercap", NULL};
-  static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                         "/proc/sysrq-trigger", NULL};
+  static const char *const masked[] = {"/proc/acpi",
+                                       "/proc/asound",
+                                       "/proc/kcore",
+                                       "/proc/keys",
+                                       "/proc/latency_stats",
+                                       "/proc/timer_list",
+                                       "/proc/timer_stats",
+                                       "/proc/sched_debug",
+                                       "/sys/firmware",
+                                       "/proc/scsi",
+                                       "/sys/devices/virtual/powercap",
+                                       NULL};
+  static const char *const readonly[] = {
+      "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
   static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
   json_t *l = json_pack("{s:o, s:o}", "maskedPaths", strv_json(masked), "readonlyPaths",
                         strv_json(readonly));
@@ -114,9 +120,9 @@ static json_t *linux_json(bool rootless, uid_t uid, gid_t gid)
                             json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
                                       (json_int_t)gid, "size", 1)) < 0)
       goto fail;
-  } else if (json_object_set_new(l, "resources",
-                                 json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access",
-                                           "rwm")) < 0) {
+  } else if (json_object_set_new(
+                 l, "resources",
+                 json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access", "rwm")) < 0) {
     goto fail;
   }
   return l;
@@ -127,10 +133,10 @@ fail:
 
 char *spec_default_json(bool rootless, uid_t uid, gid_t gid)
 {
-  json_t *root = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion",
-                           SPEC_OCI_VERSION, "process", process_json(), "root", "path", "rootfs",
-                           "readonly", 1, "hostname", "vessel", "mounts", mounts_json(rootless),
-                           "linux", linux_json(rootless, uid, gid));
+  json_t *root =
+      json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", SPEC_OCI_VERSION,
+                "process", process_json(), "root", "path", "rootfs", "readonly", 1, "hostname",
+                "vessel", "mounts", mounts_json(rootless), "linux", linux_json(rootless, uid, gid));
   if (!root)
     return NULL;
   _cleanup_free_ char *text = json_dumps(root, JSON_INDENT(2));

@@ -104,7 +104,8 @@ static bool literal_fits_i64(const char *s, size_t n)
 
 /* Finds the integer literals outside strings that jansson would refuse as too
  * big. Calls fn(start, len) for each when fn is set; returns how many. */
-static size_t scan_bignums(const char *s, size_t len, void (*fn)(size_t, size_t, void *), void *data)
+static size_t scan_bignums(const char *s, size_t len, void (*fn)(size_t, size_t, void *),
+                           void *data)
 {
   size_t count = 0;
   bool in_string = false;

@@ -73,9 +73,9 @@ int jv_i64(struct jctx *c, const json_t *v, const struct jpath *p, int64_t min, 
 int jv_u64(struct jctx *c, const json_t *v, const struct jpath *p, uint64_t max, uint64_t *out);
 
 enum {
-  JSTRV_NONEMPTY = 1 << 0,     /* the array must have an entry */
-  JSTRV_NO_EMPTY = 1 << 1,     /* no entry may be "" */
-  JSTRV_ABSOLUTE = 1 << 2,     /* every entry is an absolute path */
+  JSTRV_NONEMPTY = 1 << 0, /* the array must have an entry */
+  JSTRV_NO_EMPTY = 1 << 1, /* no entry may be "" */
+  JSTRV_ABSOLUTE = 1 << 2, /* every entry is an absolute path */
 };
 /* An array of strings as a NULL-terminated vector (an empty array gives an
  * empty vector, not NULL). */
@@ -93,7 +93,8 @@ int jm_i64(struct jctx *c, const json_t *obj, const struct jpath *p, const char 
            int64_t max, int64_t *out);
 int jm_u64(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key, uint64_t max,
            uint64_t *out);
-int jm_u32(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key, uint32_t *out);
+int jm_u32(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key,
+           uint32_t *out);
 int jm_opt_i64(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key,
                int64_t min, int64_t max, struct opt_i64 *out);
 int jm_opt_u64(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key,

@@ -93,7 +93,8 @@ static int time_offsets_fill(struct jctx *c, const json_t *v, const struct jpath
     return -1;
   const char *clock;
   json_t *e;
-  json_object_foreach ((json_t *)v, clock, e) {
+  json_object_foreach((json_t *)v, clock, e)
+  {
     struct jpath kp = jp_map(p, clock);
     int64_t *secs;
     uint32_t *nsecs;

@@ -15,12 +15,12 @@
 #endif
 
 enum opt_kind {
-  OPT_NONE,      /* accepted, no effect ("defaults") */
-  OPT_SET,       /* set an MS_* flag */
-  OPT_CLEAR,     /* clear an MS_* flag */
+  OPT_NONE,  /* accepted, no effect ("defaults") */
+  OPT_SET,   /* set an MS_* flag */
+  OPT_CLEAR, /* clear an MS_* flag */
   OPT_PROPAGATION,
-  OPT_ATTR_SET,  /* recursive attribute on */
-  OPT_ATTR_CLR,  /* recursive attribute off */
+  OPT_ATTR_SET,   /* recursive attribute on */
+  OPT_ATTR_CLR,   /* recursive attribute off */
   OPT_ATTR_ATIME, /* recursive atime mode (the kernel wants the whole field cleared) */
   OPT_BIND,
   OPT_RBIND,

@@ -109,8 +109,7 @@ static int hook_list_fill(struct jctx *c, const json_t *v, const struct jpath *p
       struct jpath pp = jp_key(&ip, "path");
       return jerr(c, &pp, "`%s` must be an absolute path", h->path);
     }
-    if (jm_strv(c, e, &ip, "args", 0, &h->args) < 0 ||
-        jm_strv(c, e, &ip, "env", 0, &h->env) < 0 ||
+    if (jm_strv(c, e, &ip, "args", 0, &h->args) < 0 || jm_strv(c, e, &ip, "env", 0, &h->env) < 0 ||
         jm_i64(c, e, &ip, "timeout", 1, INT_MAX, &timeout) < 0)
       return -1;
     h->timeout = (int)timeout;
@@ -211,7 +210,8 @@ struct spec_process *spec_process_parse(const char *json, size_t len, struct ves
     return NULL;
   struct jpath p = jp_key(NULL, "process");
   struct spec_process *proc = calloc(1, sizeof *proc);
-  int r = proc ? spec_process_fill(&c, v, &p, proc) : vessel_error_set(err, ENOMEM, "parse process");
+  int r =
+      proc ? spec_process_fill(&c, v, &p, proc) : vessel_error_set(err, ENOMEM, "parse process");
   json_decref(v);
   if (r < 0) {
     spec_process_free(proc);

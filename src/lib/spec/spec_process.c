@@ -176,19 +176,25 @@ static int scheduler_fill(struct jctx *c, const json_t *v, const struct jpath *p
   static const struct {
     const char *name;
     int value;
-  } policies[] = {
-      {"SCHED_OTHER", SCHED_NORMAL}, {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
-      {"SCHED_BATCH", SCHED_BATCH},  {"SCHED_ISO", SCHED_ISO},   {"SCHED_IDLE", SCHED_IDLE},
-      {"SCHED_DEADLINE", SCHED_DEADLINE},
-  }, flags[] = {
-      {"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
-      {"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
-      {"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
-      {"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
-      {"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
-      {"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
-      {"SCHED_FLAG_UTIL_CLAMP_MAX", SCHED_FLAG_UTIL_CLAMP_MAX},
-  };
+  } policies[] =
+      {
+          {"SCHED_OTHER", SCHED_NORMAL},
+          {"SCHED_FIFO", SCHED_FIFO},
+          {"SCHED_RR", SCHED_RR},
+          {"SCHED_BATCH", SCHED_BATCH},
+          {"SCHED_ISO", SCHED_ISO},
+          {"SCHED_IDLE", SCHED_IDLE},
+          {"SCHED_DEADLINE", SCHED_DEADLINE},
+      },
+    flags[] = {
+        {"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
+        {"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
+        {"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
+        {"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
+        {"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
+        {"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
+        {"SCHED_FLAG_UTIL_CLAMP_MAX", SCHED_FLAG_UTIL_CLAMP_MAX},
+    };
   const char *name;
   int r;
   if (jv_object(c, v, p) < 0 || (r = jm_cstr(c, v, p, "policy", &name)) < 0)

@@ -16,8 +16,7 @@ static int opt_u64_range(struct jctx *c, const json_t *obj, const struct jpath *
   int r = jm_opt_u64(c, obj, p, key, UINT64_MAX, out);
   if (r > 0 && (out->v < min || out->v > max)) {
     struct jpath kp = jp_key(p, key);
-    return jerr(c, &kp, "%" PRIu64 " is out of range [%" PRIu64 ", %" PRIu64 "]", out->v, min,
-                max);
+    return jerr(c, &kp, "%" PRIu64 " is out of range [%" PRIu64 ", %" PRIu64 "]", out->v, min, max);
   }
   return r;
 }
@@ -271,7 +270,8 @@ static int rdma_fill(struct jctx *c, const json_t *v, const struct jpath *p,
     return -1;
   const char *dev;
   json_t *e;
-  json_object_foreach ((json_t *)v, dev, e) {
+  json_object_foreach((json_t *)v, dev, e)
+  {
     struct jpath kp = jp_map(p, dev);
     struct spec_rdma *rd = &r->rdma[r->n_rdma];
     if (!plain_name(dev, 64))
@@ -325,7 +325,8 @@ int spec_resources_fill(struct jctx *c, const json_t *v, const struct jpath *p,
 #undef SECTION
   if ((m = jm(v, "pids"))) {
     struct jpath kp = jp_key(p, "pids");
-    if (jv_object(c, m, &kp) < 0 || jm_opt_i64(c, m, &kp, "limit", -1, INT64_MAX, &r->pids_limit) < 0)
+    if (jv_object(c, m, &kp) < 0 ||
+        jm_opt_i64(c, m, &kp, "limit", -1, INT64_MAX, &r->pids_limit) < 0)
       return -1;
   }
   return 0;

@@ -7,7 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 
-static inline void cleanup_freep(void *p) { free(*(void **)p); }
+static inline void cleanup_freep(void *p)
+{
+  free(*(void **)p);
+}
 static inline void cleanup_closep(int *fd)
 {
   if (*fd >= 0) {

@@ -7,7 +7,7 @@
 #define VESSEL_ERROR_MAX 1024
 
 struct vessel_error {
-  int code;                  /* errno of the root cause, 0 when none */
+  int code;                   /* errno of the root cause, 0 when none */
   char msg[VESSEL_ERROR_MAX]; /* one line, objects named in backticks */
 };
 

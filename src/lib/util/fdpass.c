@@ -37,8 +37,8 @@ ssize_t fdpass_recv(int sock, void *buf, size_t len, int *fd)
     char b[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-                      .msg_controllen = sizeof u.b};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
   ssize_t r;
   do
     r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);

@@ -72,7 +72,8 @@ int fs_read_fileat(int dirfd, const char *path, char **out, size_t *len, struct 
   return 0;
 }
 
-int fs_write_fileat(int dirfd, const char *path, const char *buf, size_t len, struct vessel_error *err)
+int fs_write_fileat(int dirfd, const char *path, const char *buf, size_t len,
+                    struct vessel_error *err)
 {
   _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
@@ -94,7 +95,8 @@ int fs_write_atomic(int dirfd, const char *name, const char *buf, size_t len, bo
   char tmp[PATH_MAX];
   if (snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
     return vessel_error_set(err, ENAMETOOLONG, "write `%s`", name);
-  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  _cleanup_close_ int fd =
+      openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return vessel_error_set(err, errno, "create `%s`", tmp);
   size_t off = 0;
@@ -276,7 +278,8 @@ int fs_mkpath_in_root(int rootfd, const char *path, mode_t mode, bool make_file,
         prefix[off] = '\0';
         fd2 = fs_open_in_root(rootfd, prefix, O_PATH, 0, &ignored);
         if (fd2 < 0) {
-          return vessel_error_set(err, ignored.code, "create `%s`: dangling symlink `%s`", path, prefix);
+          return vessel_error_set(err, ignored.code, "create `%s`: dangling symlink `%s`", path,
+                                  prefix);
         }
       }
     } else if (errno == ENOENT) {

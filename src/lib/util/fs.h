@@ -11,7 +11,8 @@
 int fs_read_fileat(int dirfd, const char *path, char **out, size_t *len, struct vessel_error *err);
 
 /* Writes buf to an existing file (cgroupfs, procfs): open O_WRONLY, one write. */
-int fs_write_fileat(int dirfd, const char *path, const char *buf, size_t len, struct vessel_error *err);
+int fs_write_fileat(int dirfd, const char *path, const char *buf, size_t len,
+                    struct vessel_error *err);
 
 /* Writes a record atomically: temp file in the same dir, optional fsync, rename. */
 int fs_write_atomic(int dirfd, const char *name, const char *buf, size_t len, bool sync,

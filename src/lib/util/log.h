@@ -8,7 +8,8 @@ enum vessel_log_level { VESSEL_LOG_ERROR, VESSEL_LOG_WARNING, VESSEL_LOG_INFO, V
 typedef void (*vessel_log_sink)(enum vessel_log_level level, const char *msg, void *data);
 
 void vessel_log_set_sink(vessel_log_sink sink, void *data, enum vessel_log_level max_level);
-void vessel_log(enum vessel_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vessel_log(enum vessel_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int vessel_log_enabled(enum vessel_log_level level);
 
 #define log_error(...) vessel_log(VESSEL_LOG_ERROR, __VA_ARGS__)

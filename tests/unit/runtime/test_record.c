@@ -59,9 +59,13 @@ static void record_round_trip_and_status(void)
     pause();
     _exit(0);
   }
-  struct container_record r = {.id = "c1", .pid = child, .bundle = "/b", .rootfs = "/b/rootfs",
-                                .created = "2026-01-01T00:00:00Z", .cgroup_path = "/vessel/c1",
-                                .start_fd = -1};
+  struct container_record r = {.id = "c1",
+                               .pid = child,
+                               .bundle = "/b",
+                               .rootfs = "/b/rootfs",
+                               .created = "2026-01-01T00:00:00Z",
+                               .cgroup_path = "/vessel/c1",
+                               .start_fd = -1};
   r.start_time = proc_start_time(child);
   CHECK(r.start_time > 0);
   CHECK(record_write(fd, &r, "{\"ociVersion\":\"1.2.0\"}", &err) == 0);

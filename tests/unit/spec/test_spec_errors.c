@@ -49,10 +49,12 @@ static const struct {
      "process.rlimits[1].type: duplicate rlimit `RLIMIT_NOFILE`"},
     {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": -1, \"hard\": 0}]"),
      "process.rlimits[0].soft: must not be negative"},
-    {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 18446744073709551616, \"hard\": 0}]"),
+    {PROC(
+         "\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 18446744073709551616, \"hard\": 0}]"),
      "process.rlimits[0].soft: 18446744073709551616 is out of range [0, 18446744073709551615]"},
     /* a string cannot pass for one of the big numbers jansson cannot hold */
-    {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": \"\\u00000123456789abcdef:5\", \"hard\": 9}]"),
+    {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": \"\\u00000123456789abcdef:5\", "
+          "\"hard\": 9}]"),
      "process.rlimits[0].soft: must be an integer"},
     {PROC("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 5, \"hard\": 4}]"),
      "process.rlimits[0]: soft limit 5 is above hard limit 4"},
@@ -67,7 +69,8 @@ static const struct {
     {HEAD "\"process\": {\"args\": [\"sh\"], \"cwd\": \"srv\"}}",
      "process.cwd: `srv` must be an absolute path"},
     {HEAD "\"process\": {\"args\": [\"sh\"]}}", "process.cwd: is required"},
-    {HEAD "\"process\": {\"args\": [], \"cwd\": \"/\"}}", "process.args: must be a non-empty array"},
+    {HEAD "\"process\": {\"args\": [], \"cwd\": \"/\"}}",
+     "process.args: must be a non-empty array"},
     {HEAD "\"process\": {\"cwd\": \"/\"}}", "process.args: must be a non-empty array"},
     {PROC("\"oomScoreAdj\": 1001"), "process.oomScoreAdj: 1001 is out of range [-1000, 1000]"},
     {PROC("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_FAST\"}"),
@@ -115,7 +118,8 @@ static const struct {
     {LINUX("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 1, "
            "\"fileMode\": 65536}]"),
      "linux.devices[0].fileMode: 65536 is out of range [0, 4095]"},
-    {LINUX("\"rootfsPropagation\": \"rfoo\""), "linux.rootfsPropagation: unknown propagation `rfoo`"},
+    {LINUX("\"rootfsPropagation\": \"rfoo\""),
+     "linux.rootfsPropagation: unknown propagation `rfoo`"},
     {LINUX("\"maskedPaths\": [\"/proc/kcore\", \"proc/keys\"]"),
      "linux.maskedPaths[1]: `proc/keys` must be an absolute path"},
     {LINUX("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 4294967295, \"size\": 2}]"),
@@ -123,7 +127,8 @@ static const struct {
     {LINUX("\"gidMappings\": [{\"containerID\": 0, \"size\": 2}]"),
      "linux.gidMappings[0].hostID: is required"},
     {LINUX("\"timeOffsets\": {\"realtime\": {\"secs\": 1}}"),
-     "linux.timeOffsets[\"realtime\"]: unknown clock (only `monotonic` and `boottime` have offsets)"},
+     "linux.timeOffsets[\"realtime\"]: unknown clock (only `monotonic` and `boottime` have "
+     "offsets)"},
     {LINUX("\"timeOffsets\": {\"boottime\": {\"nanosecs\": 1000000000}}"),
      "linux.timeOffsets[\"boottime\"].nanosecs: 1000000000 is out of range [0, 999999999]"},
     {LINUX("\"personality\": {\"domain\": \"LINUX64\"}"),
@@ -138,10 +143,12 @@ static const struct {
      "linux.resources.devices[0].major: -2 is out of range [-1, 4294967295]"},
     {RES("\"memory\": {\"limit\": 9223372036854775808}"),
      "linux.resources.memory.limit: 9223372036854775808 is out of range [-1, 9223372036854775807]"},
-    {RES("\"memory\": {\"swappiness\": -1}"), "linux.resources.memory.swappiness: must not be negative"},
+    {RES("\"memory\": {\"swappiness\": -1}"),
+     "linux.resources.memory.swappiness: must not be negative"},
     {RES("\"memory\": {\"swap\": -2}"),
      "linux.resources.memory.swap: -2 is out of range [-1, 9223372036854775807]"},
-    {RES("\"blockIO\": {\"weight\": 5}"), "linux.resources.blockIO.weight: 5 is out of range [10, 1000]"},
+    {RES("\"blockIO\": {\"weight\": 5}"),
+     "linux.resources.blockIO.weight: 5 is out of range [10, 1000]"},
     {RES("\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0}]}"),
      "linux.resources.blockIO.throttleReadBpsDevice[0].rate: is required"},
     {RES("\"hugepageLimits\": [{\"pageSize\": \"../../x\", \"limit\": 1}]"),
@@ -150,7 +157,8 @@ static const struct {
      "linux.resources.unified[\"../cgroup.procs\"]: not a cgroup file name"},
     {RES("\"network\": {\"priorities\": [{\"name\": \"eth0 9\\neth1\", \"priority\": 1}]}"),
      "linux.resources.network.priorities[0].name: `eth0 9?eth1` is not an interface name"},
-    {RES("\"cpu\": {\"cpus\": \"0-3,\"}"), "linux.resources.cpu.cpus: `0-3,` is not a list like `0-3,7`"},
+    {RES("\"cpu\": {\"cpus\": \"0-3,\"}"),
+     "linux.resources.cpu.cpus: `0-3,` is not a list like `0-3,7`"},
     {RES("\"cpu\": {\"quota\": -5}"),
      "linux.resources.cpu.quota: -5 is out of range [-1, 9223372036854775807]"},
     {RES("\"rdma\": {\"mlx5_0\": {\"hcaHandles\": -1}}"),
@@ -161,7 +169,8 @@ static const struct {
     {SECCOMP("\"defaultAction\": \"SCMP_ACT_DENY\""),
      "linux.seccomp.defaultAction: unknown seccomp action `SCMP_ACT_DENY`"},
     {SECCOMP("\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-             "\"action\": \"SCMP_ACT_ALLOW\"}, {\"names\": [\"mount\"], \"action\": \"SCMP_ACT_NOTIFY\"}]"),
+             "\"action\": \"SCMP_ACT_ALLOW\"}, {\"names\": [\"mount\"], \"action\": "
+             "\"SCMP_ACT_NOTIFY\"}]"),
      "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"},
     {SECCOMP("\"defaultAction\": \"SCMP_ACT_NOTIFY\", \"listenerPath\": \"/run/a.sock\""),
      "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"},
@@ -204,9 +213,14 @@ static void bad_values_name_their_path(void)
 
 static void not_json(void)
 {
-  static const char *const texts[] = {"", "xx", "{\"ociVersion\": }", "{\"a\": 1} trailing",
-                                      "{\"a\": 1, \"a\": 2}", "{\"a\": 1e999}",
-                                      "{\"a\\u0000b\": 1}", "{\"a\": 018446744073709551615}"};
+  static const char *const texts[] = {"",
+                                      "xx",
+                                      "{\"ociVersion\": }",
+                                      "{\"a\": 1} trailing",
+                                      "{\"a\": 1, \"a\": 2}",
+                                      "{\"a\": 1e999}",
+                                      "{\"a\\u0000b\": 1}",
+                                      "{\"a\": 018446744073709551615}"};
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
     struct vessel_error err = {0};
     CHECK(spec_parse(texts[i], strlen(texts[i]), &err) == NULL);
@@ -270,7 +284,8 @@ static void standalone_errors(void)
   static const char p[] = "{\"args\": [\"sh\"], \"cwd\": \"/\", \"rlimits\": [{\"type\": \"X\"}]}";
   CHECK(spec_process_parse(p, strlen(p), &err) == NULL);
   CHECK_STR(err.msg, "process.rlimits[0].type: unknown rlimit `X`");
-  static const char r[] = "{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 1001}]}}";
+  static const char r[] =
+      "{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 1001}]}}";
   CHECK(spec_resources_parse(r, strlen(r), &err) == NULL);
   CHECK_STR(err.msg, "resources.blockIO.weightDevice[0].weight: 1001 is out of range [10, 1000]");
   CHECK(spec_resources_parse("[]", 2, &err) == NULL);

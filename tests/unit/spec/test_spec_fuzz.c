@@ -20,9 +20,20 @@ static uint64_t next(void)
 }
 
 static const char *const tokens[] = {
-    "18446744073709551615", "18446744073709551616", "-9223372036854775809", "-1", "1.5", "null",
-    "\"\\u0000\"",          "[]",                   "{}",                   "\"\"", "true",
-    "\"../..\"",            "\"/\"",                "0",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-9223372036854775809",
+    "-1",
+    "1.5",
+    "null",
+    "\"\\u0000\"",
+    "[]",
+    "{}",
+    "\"\"",
+    "true",
+    "\"../..\"",
+    "\"/\"",
+    "0",
 };
 
 /* One random edit of buf (len bytes, room for cap). Returns the new length. */
@@ -107,5 +118,4 @@ static void process_and_resources_mutations(void)
   run_mutations(res, 2, 1500);
 }
 
-TAP_MAIN(T(full_config_mutations), T(default_config_mutations),
-         T(process_and_resources_mutations))
+TAP_MAIN(T(full_config_mutations), T(default_config_mutations), T(process_and_resources_mutations))

@@ -20,23 +20,24 @@ static void flags_set_and_cleared(void)
 {
   struct spec_mount m;
   struct vessel_error err = {0};
-  CHECK(decode(&m, "tmpfs", OPTS("nosuid", "nodev", "noexec", "ro", "sync", "dirsync", "mand",
-                                 "noatime", "nodiratime", "relatime", "strictatime", "lazytime",
-                                 "silent", "iversion", "remount"),
+  CHECK(decode(&m, "tmpfs",
+               OPTS("nosuid", "nodev", "noexec", "ro", "sync", "dirsync", "mand", "noatime",
+                    "nodiratime", "relatime", "strictatime", "lazytime", "silent", "iversion",
+                    "remount"),
                &err) == 0);
   CHECK(m.flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY | MS_SYNCHRONOUS | MS_DIRSYNC |
                     MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME |
                     MS_LAZYTIME | MS_SILENT | MS_I_VERSION | MS_REMOUNT));
   CHECK(m.clear_flags == 0 && m.data == NULL && !m.bind && m.propagation == 0);
 
-  CHECK(decode(&m, "tmpfs", OPTS("rw", "suid", "dev", "exec", "async", "nomand", "atime",
-                                 "diratime", "norelatime", "nostrictatime", "nolazytime", "loud",
-                                 "noiversion"),
+  CHECK(decode(&m, "tmpfs",
+               OPTS("rw", "suid", "dev", "exec", "async", "nomand", "atime", "diratime",
+                    "norelatime", "nostrictatime", "nolazytime", "loud", "noiversion"),
                &err) == 0);
   CHECK(m.flags == 0);
-  CHECK(m.clear_flags == (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS |
-                          MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |
-                          MS_STRICTATIME | MS_LAZYTIME | MS_SILENT | MS_I_VERSION));
+  CHECK(m.clear_flags ==
+        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_MANDLOCK | MS_NOATIME |
+         MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_LAZYTIME | MS_SILENT | MS_I_VERSION));
 
   /* the last word wins, as with mount(8) */
   CHECK(decode(&m, "tmpfs", OPTS("ro", "rw"), &err) == 0);
@@ -65,9 +66,9 @@ static void propagation(void)
     const char *opt;
     unsigned long flags;
   } cases[] = {
-      {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC},
-      {"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
-      {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
+      {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+      {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+      {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
       {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
   };
   struct spec_mount m;
@@ -83,8 +84,8 @@ static void recursive_attributes(void)
 {
   struct spec_mount m;
   struct vessel_error err = {0};
-  CHECK(decode(&m, "bind", OPTS("rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnodiratime",
-                                "rnosymfollow"),
+  CHECK(decode(&m, "bind",
+               OPTS("rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnodiratime", "rnosymfollow"),
                &err) == 0);
   CHECK(m.attr_set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                        MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW));
@@ -161,7 +162,8 @@ static void parse_decodes_mounts(void)
   static const char json[] =
       "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"}, \"mounts\": ["
       "{\"destination\": \"/a\", \"type\": \"tmpfs\", \"options\": [\"nodev\", \"size=1m\"]},"
-      "{\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"/x\", \"options\": [\"ridmap\", \"idmap\"]}]}";
+      "{\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"/x\", \"options\": [\"ridmap\", "
+      "\"idmap\"]}]}";
   struct vessel_error err = {0};
   CHECK(spec_parse(json, strlen(json), &err) == NULL);
   CHECK_STR(err.msg, "mounts[1].options: `idmap` and `ridmap` exclude each other");

@@ -360,8 +360,10 @@ static void unknown_properties_ignored(void)
 static void process_parse_standalone(void)
 {
   static const char json[] =
-      "{\"terminal\": true, \"user\": {\"uid\": 5, \"gid\": 6}, \"args\": [\"/bin/sh\", \"-c\", \"id\"],"
-      " \"env\": [\"A=B\"], \"cwd\": \"/tmp\", \"capabilities\": {\"effective\": [\"CAP_SYS_ADMIN\"]},"
+      "{\"terminal\": true, \"user\": {\"uid\": 5, \"gid\": 6}, \"args\": [\"/bin/sh\", \"-c\", "
+      "\"id\"],"
+      " \"env\": [\"A=B\"], \"cwd\": \"/tmp\", \"capabilities\": {\"effective\": "
+      "[\"CAP_SYS_ADMIN\"]},"
       " \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, \"hard\": 20}],"
       " \"noNewPrivileges\": true}";
   struct vessel_error err = {0};
@@ -394,7 +396,8 @@ static void resources_parse_standalone(void)
     check_full_resources(r);
   spec_resources_free(r);
 
-  static const char small[] = "{\"memory\": {\"limit\": 9223372036854775807}, \"pids\": {\"limit\": -1}}";
+  static const char small[] =
+      "{\"memory\": {\"limit\": 9223372036854775807}, \"pids\": {\"limit\": -1}}";
   r = spec_resources_parse(small, strlen(small), &err);
   CHECK(r && r->memory.limit.v == INT64_MAX && r->pids_limit.v == -1 && !r->cpu.shares.set);
   spec_resources_free(r);
@@ -409,8 +412,8 @@ static void mount_destinations_cleaned(void)
   static const struct {
     const char *in, *out;
   } cases[] = {
-      {"/a/b", "/a/b"},   {"a/b", "/a/b"},       {"//a//b//", "/a/b"}, {"/a/./b/.", "/a/b"},
-      {"/a/../b", "/b"},  {"../../etc", "/etc"}, {"/..", "/"},          {".", "/"},
+      {"/a/b", "/a/b"},       {"a/b", "/a/b"},          {"//a//b//", "/a/b"}, {"/a/./b/.", "/a/b"},
+      {"/a/../b", "/b"},      {"../../etc", "/etc"},    {"/..", "/"},         {".", "/"},
       {"/a/b/../../..", "/"}, {"/a/..b/c", "/a/..b/c"}, {"/a/b..", "/a/b.."},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -459,5 +462,5 @@ static void tables(void)
 
 TAP_MAIN(T(full_config_process), T(full_config_top_level), T(full_config_linux),
          T(full_config_resources), T(absent_sections), T(default_config_round_trips),
-         T(unknown_properties_ignored), T(process_parse_standalone),
-         T(resources_parse_standalone), T(mount_destinations_cleaned), T(tables))
+         T(unknown_properties_ignored), T(process_parse_standalone), T(resources_parse_standalone),
+         T(mount_destinations_cleaned), T(tables))
