@@ -156,8 +156,19 @@ static bool needs_clone(const char *cmd)
   return !strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec");
 }
 
+/* A runtime started with stdin, stdout or stderr closed would hand its own
+ * next files out as those numbers, and they would become the container's
+ * stdio: hold them with /dev/null first. */
+static void ensure_stdio(void)
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+      _exit(1);
+}
+
 int main(int argc, char **argv)
 {
+  ensure_stdio();
   struct cli cli = {.ctx = {.state_root = "/run/vessel-runtime"}, .argv0 = argv[0]};
   struct log_target target = {0};
   const char *log_path = NULL, *log_format = "text";
