@@ -329,6 +329,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
                           .sync_fd = -1,
                           .console_fd = -1,
                           .start_pipe = {-1, -1},
+                          .exec_pipe = {-1, -1},
                           .seccomp_agent_fd = -1};
   int console_ours = -1, master = -1;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
@@ -409,6 +410,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   rec.cgroup_path = (char *)cgroup_path(st.cg);
   rec.cgroup_mode = cg_mode;
   rec.start_fd = -1;
+  rec.exec_fd = -1;
   rec.has_poststart = s->hooks.n[SPEC_HOOK_POSTSTART] > 0;
   rec.has_poststop = s->hooks.n[SPEC_HOOK_POSTSTOP] > 0;
   char created[64];
@@ -455,9 +457,16 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     vessel_error_set(err, errno, "pipe");
     goto out;
   }
+  /* poststart hooks run once the process has exec'd: `start` learns it from
+   * this pipe's EOF (the init's end closes at execve) */
+  if (mode == INIT_MODE_CREATE && rec.has_poststart && pipe2(c.exec_pipe, O_CLOEXEC) < 0) {
+    vessel_error_set(err, errno, "pipe");
+    goto out;
+  }
   c.sync_fd = sv[1];
 
   rec.start_fd = c.start_pipe[1];
+  rec.exec_fd = c.exec_pipe[0];
   if (mode == INIT_MODE_CREATE) {
     struct stat pst;
     if (fstat(c.start_pipe[1], &pst) == 0)
@@ -567,6 +576,8 @@ out:
       close(sv[i]);
     if (c.start_pipe[i] >= 0)
       close(c.start_pipe[i]);
+    if (c.exec_pipe[i] >= 0)
+      close(c.exec_pipe[i]);
   }
   for (int i = 0; i < c.n_join; i++)
     close(c.join_fds[i]);

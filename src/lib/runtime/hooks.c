@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,15 +40,30 @@ static int run_one(const struct spec_hook *h, const char *state, struct vessel_e
     _exit(127);
   }
   close(pipefd[0]);
-  /* a hook that does not read stdin must not block us: ignore EPIPE */
+  /* a hook that exits without reading stdin must not kill us with SIGPIPE:
+   * block it for the write and drop the one it raised */
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipe_set, &old);
   size_t len = strlen(state), off = 0;
+  bool broken = false;
   while (off < len) {
     ssize_t w = write(pipefd[1], state + off, len - off);
-    if (w <= 0)
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      broken = w < 0 && errno == EPIPE;
       break;
+    }
     off += (size_t)w;
   }
   close(pipefd[1]);
+  if (broken) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
   _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd >= 0 && h->timeout > 0) {
     struct pollfd pfd = {.fd = pidfd, .events = POLLIN};

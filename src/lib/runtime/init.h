@@ -26,6 +26,7 @@ struct init_config {
   int sync_fd;    /* init's end of the socketpair */
   int console_fd; /* connected --console-socket, or -1 */
   int start_pipe[2];
+  int exec_pipe[2]; /* held until execve: `start` waits for its EOF (poststart hooks) */
   /* namespaces to join by path, in join order (user first) */
   int join_fds[INIT_NS_MAX];
   int join_types[INIT_NS_MAX];

@@ -78,6 +78,7 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_e
     return -1;
   int r = -1;
   _cleanup_close_ int fd = -1;
+  _cleanup_close_ int exec_fd = -1;
   enum container_status status = record_status(&rec);
   if (status != CONTAINER_CREATED) {
     vessel_error_set(err, EINVAL, "container `%s` is %s, not created", id,
@@ -85,11 +86,22 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_e
     goto out;
   }
   char path[64];
+  /* with poststart hooks, wait for the process to exec: our own reader of
+   * the init's exec pipe sees EOF when the init's end closes at execve */
+  if (rec.has_poststart && rec.exec_fd >= 0) {
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)rec.pid, rec.exec_fd);
+    exec_fd = open(path, O_RDONLY | O_CLOEXEC);
+  }
   snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)rec.pid, rec.start_fd);
   fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write(fd, "s", 1) != 1) {
     vessel_error_set(err, errno, "start container `%s`", id);
     goto out;
+  }
+  if (exec_fd >= 0) {
+    char b;
+    while (read(exec_fd, &b, 1) < 0 && errno == EINTR)
+      ;
   }
   struct spec *s = rec.has_poststart ? container_load_spec(recfd, err) : NULL;
   if (s) {

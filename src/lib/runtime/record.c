@@ -99,6 +99,7 @@ int record_write(int fd, const struct container_record *r, const char *config,
                 "start_pipe_ino", (json_int_t)r->start_pipe_ino, "config", config);
   if (!o)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
+  json_object_set_new(o, "exec_fd", json_integer(r->exec_fd));
   json_object_set_new(o, "poststart", json_boolean(r->has_poststart));
   json_object_set_new(o, "poststop", json_boolean(r->has_poststop));
   if (r->annotations_json) {
@@ -159,6 +160,8 @@ int record_read(int fd, struct container_record *r, struct vessel_error *err)
   r->cgroup_mode = (enum cgroup_mode)json_integer_value(json_object_get(o, "cgroup_mode"));
   r->start_fd = (int)json_integer_value(json_object_get(o, "start_fd"));
   r->start_pipe_ino = (unsigned long long)json_integer_value(json_object_get(o, "start_pipe_ino"));
+  json_t *ef = json_object_get(o, "exec_fd");
+  r->exec_fd = ef ? (int)json_integer_value(ef) : -1;
   r->has_poststart = json_is_true(json_object_get(o, "poststart"));
   r->has_poststop = json_is_true(json_object_get(o, "poststop"));
   json_t *a = json_object_get(o, "annotations");

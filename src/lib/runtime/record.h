@@ -21,6 +21,7 @@ struct container_record {
   enum cgroup_mode cgroup_mode;
   int start_fd;                      /* fd number, in the init, of the start pipe's write end */
   unsigned long long start_pipe_ino; /* its inode: while the init holds it, not started */
+  int exec_fd; /* fd number, in the init, of a pipe that closes at execve, or -1 */
   char *annotations_json;
   bool has_poststart, has_poststop; /* hooks to run: else the config is never reread */
 };
