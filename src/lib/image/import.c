@@ -190,6 +190,8 @@ static int write_layer(struct image_store *s, int in_fd, const char *path,
   archive_write_set_format_raw(out);
   archive_write_add_filter_gzip(out);
   archive_write_set_filter_option(out, "gzip", "compression-level", "3");
+  /* no time in the gzip header: the same tarball gives the same layer digest */
+  archive_write_set_filter_option(out, "gzip", "timestamp", NULL);
   archive_write_set_bytes_in_last_block(out, 1);
   if (archive_write_open(out, &o, NULL, layer_write_cb, NULL) != ARCHIVE_OK) {
     vessel_error_set(err, EIO, "layer blob: %s", archive_error_string(out));

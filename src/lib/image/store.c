@@ -239,8 +239,11 @@ static int mark_image(struct image_store *s, const char *manifest_digest, json_t
   if (!m)
     return -1;
   const char *cfg = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
-  if (digest_valid(cfg))
-    json_object_set_new(keep, cfg + 7, json_true());
+  if (!digest_valid(cfg)) {
+    json_decref(m);
+    return vessel_error_set(err, EINVAL, "manifest `%s`: no config digest", manifest_digest);
+  }
+  json_object_set_new(keep, cfg + 7, json_true());
   size_t i;
   json_t *l;
   json_array_foreach (json_object_get(m, "layers"), i, l) {
@@ -248,8 +251,8 @@ static int mark_image(struct image_store *s, const char *manifest_digest, json_t
     if (digest_valid(d))
       json_object_set_new(keep, d + 7, json_true());
   }
+  json_t *c = blob_read_json(s, cfg, err);
   json_decref(m);
-  json_t *c = digest_valid(cfg) ? blob_read_json(s, cfg, err) : NULL;
   if (!c)
     return -1;
   char **chain = image_chain_ids(c, err);
@@ -292,6 +295,8 @@ int store_gc(struct image_store *s, json_t *index, struct vessel_error *err)
   json_t *desc;
   json_array_foreach (json_object_get(index, "manifests"), i, desc) {
     const char *d = json_string_value(json_object_get(desc, "digest"));
+    if (!digest_valid(d))
+      vessel_error_set(err, EINVAL, "index entry %zu: bad digest", i);
     if (!digest_valid(d) || mark_image(s, d, keep, keep_layers, err) < 0) {
       /* unsure what is in use: remove nothing */
       r = vessel_error_prefix(err, "garbage collection");
