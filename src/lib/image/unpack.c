@@ -115,8 +115,7 @@ static int make_room(struct walk *w, int parent, const char *name, bool is_dir, 
   }
   if (S_ISDIR(st.st_mode) && is_dir)
     return 1;
-  /* the walk cache may hold the fd of what is replaced */
-  walk_reset(w);
+  /* the walk cache holds only ancestors of name (walk_to just ran): still valid */
   if (unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
     return vessel_error_set(err, errno, "entry `%s`: replace existing", orig);
   return 0;
@@ -207,6 +206,54 @@ static int write_file(struct archive *a, struct archive_entry *e, int parent, co
   return 0;
 }
 
+/* Directory times, set once every entry has landed (later entries would
+ * change them again). */
+struct dir_times {
+  size_t n, cap;
+  struct dir_time {
+    char *path;
+    struct timespec ts[2];
+  } *v;
+};
+
+static int dir_times_add(struct dir_times *d, struct archive_entry *e, const char *orig,
+                         struct vessel_error *err)
+{
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 64;
+    struct dir_time *v = reallocarray(d->v, cap, sizeof *v);
+    if (!v)
+      return vessel_error_set(err, ENOMEM, "entry `%s`", orig);
+    d->v = v;
+    d->cap = cap;
+  }
+  if (!(d->v[d->n].path = strdup(orig)))
+    return vessel_error_set(err, ENOMEM, "entry `%s`", orig);
+  entry_times(e, d->v[d->n].ts);
+  d->n++;
+  return 0;
+}
+
+/* Best effort: a directory replaced or made unreachable since keeps its time. */
+static void dir_times_apply(struct dir_times *d, struct walk *w)
+{
+  for (size_t i = d->n; i-- > 0;) {
+    char *comp[MAX_DEPTH];
+    struct vessel_error err = {0};
+    int n = split_name(d->v[i].path, comp, &err, "");
+    int parent = n > 0 ? walk_to(w, comp, n - 1, false, "", &err) : -1;
+    if (parent >= 0)
+      utimensat(parent, comp[n - 1], d->v[i].ts, AT_SYMLINK_NOFOLLOW);
+  }
+}
+
+static void dir_times_free(struct dir_times *d)
+{
+  for (size_t i = 0; i < d->n; i++)
+    free(d->v[i].path);
+  free(d->v);
+}
+
 static int make_dir(struct walk *w, struct archive_entry *e, int parent, const char *name,
                     const char *orig, struct vessel_error *err)
 {
@@ -218,7 +265,6 @@ static int make_dir(struct walk *w, struct archive_entry *e, int parent, const c
   _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return vessel_error_set(err, errno, "entry `%s`: open", orig);
-  /* directory times change again as entries land in it: not kept */
   return apply_meta_fd(e, fd, orig, err);
 }
 
@@ -287,8 +333,8 @@ static int whiteout(struct walk *w, int parent, const char *base, const char *or
 }
 
 static int unpack_entry(struct archive *a, struct archive_entry *e, struct walk *w,
-                        struct walk *lw, bool allow_devices, unsigned long long *total,
-                        struct vessel_error *err)
+                        struct walk *lw, struct dir_times *dt, bool allow_devices,
+                        unsigned long long *total, struct vessel_error *err)
 {
   const char *orig = archive_entry_pathname(e);
   if (!orig)
@@ -324,7 +370,9 @@ static int unpack_entry(struct archive *a, struct archive_entry *e, struct walk 
       return -1;
     return write_file(a, e, parent, name, orig, total, err);
   case AE_IFDIR:
-    return make_dir(w, e, parent, name, orig, err);
+    if (make_dir(w, e, parent, name, orig, err) < 0)
+      return -1;
+    return dir_times_add(dt, e, orig, err);
   case AE_IFLNK: {
     const char *target = archive_entry_symlink(e);
     if (!target)
@@ -380,6 +428,7 @@ static int unpack_into(int tar_fd, int root, bool allow_devices, unsigned long l
   if (!a)
     return vessel_error_set(err, ENOMEM, "libarchive");
   struct walk w = {.root = root}, lw = {.root = root};
+  struct dir_times dt = {0};
   int ret = -1;
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
@@ -395,7 +444,7 @@ static int unpack_into(int tar_fd, int root, bool allow_devices, unsigned long l
       vessel_error_set(err, E2BIG, "layer has more than %llu entries", MAX_ENTRIES);
       goto out;
     }
-    if (unpack_entry(a, e, &w, &lw, allow_devices, &total, err) < 0)
+    if (unpack_entry(a, e, &w, &lw, &dt, allow_devices, &total, err) < 0)
       goto out;
   }
   if (r != ARCHIVE_EOF) {
@@ -403,10 +452,12 @@ static int unpack_into(int tar_fd, int root, bool allow_devices, unsigned long l
                      archive_error_string(a));
     goto out;
   }
+  dir_times_apply(&dt, &w);
   if (size)
     *size = total;
   ret = 0;
 out:
+  dir_times_free(&dt);
   walk_reset(&w);
   walk_reset(&lw);
   archive_read_free(a);

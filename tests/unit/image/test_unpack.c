@@ -221,6 +221,28 @@ static void truncated_tarball_leaves_nothing(void)
   teardown();
 }
 
+static void times_kept_later_entries_win(void)
+{
+  setup();
+  struct vessel_error err = {0};
+  struct tar_entry e[] = {{"d/", 'd', 0750},         {"d/f", 'f', 0644, "one"},
+                          {"d/f", 'f', 0600, "two"}, {"d/x", 'l', 0777, "f"},
+                          {"d/x", 'f', 0644, "file"}, {"d/sub/deep", 'f', 0644, "x"}};
+  CHECK(unpack(e, ARRAY_SIZE(e), false, &err) == 0);
+  struct stat st;
+  char p[256];
+  snprintf(p, sizeof p, "%s/d", layer);
+  CHECK(lstat(p, &st) == 0 && st.st_mtime == 1700000000 && (st.st_mode & 0777) == 0750);
+  snprintf(p, sizeof p, "%s/d/f", layer);
+  CHECK(lstat(p, &st) == 0 && st.st_mtime == 1700000000 && st.st_size == 3 &&
+        (st.st_mode & 0777) == 0600);
+  snprintf(p, sizeof p, "%s/d/x", layer);
+  CHECK(lstat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4);
+  snprintf(p, sizeof p, "%s/d/sub", layer); /* implied parent */
+  CHECK(lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0755);
+  teardown();
+}
+
 static double now(void)
 {
   struct timespec ts;
@@ -281,4 +303,5 @@ static void unpack_speed_vs_tar(void)
 
 TAP_MAIN(T(dotdot_refused), T(absolute_lands_inside), T(symlink_parent_refused),
          T(hardlink_outside_refused), T(whiteouts_and_opaque), T(setuid_kept_devices_refused),
-         T(truncated_tarball_leaves_nothing), T(unpack_speed_vs_tar))
+         T(truncated_tarball_leaves_nothing), T(times_kept_later_entries_win),
+         T(unpack_speed_vs_tar))
