@@ -122,9 +122,7 @@ static int apply_change(json_t *cc, const char *change, struct vessel_error *err
     json_t *v = command_value(kw, val, err);
     if (!v)
       return -1;
-    json_object_set_new(cc, kw[0] == 'C' ? "Cmd" : "Entrypoint", v);
-    /* like docker, a new ENTRYPOINT resets CMD */
-    return 0;
+    return json_object_set_new(cc, kw[0] == 'C' ? "Cmd" : "Entrypoint", v);
   }
   if (strcmp(kw, "ENV") == 0)
     return set_env(cc, val, err);

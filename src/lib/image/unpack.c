@@ -164,11 +164,18 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
   ts[1].tv_nsec = archive_entry_mtime_nsec(e);
 }
 
-static int write_file(struct archive *a, struct archive_entry *e, int parent, const char *name,
-                      const char *orig, unsigned long long *total, struct vessel_error *err)
+static int write_file(struct walk *w, struct archive *a, struct archive_entry *e, int parent,
+                      const char *name, const char *orig, unsigned long long *total,
+                      struct vessel_error *err)
 {
-  _cleanup_close_ int fd =
-      openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  /* the name is usually free: look before creating only when it is not */
+  _cleanup_close_ int fd = openat(parent, name, flags, 0600);
+  if (fd < 0 && errno == EEXIST) {
+    if (make_room(w, parent, name, false, orig, err) < 0)
+      return -1;
+    fd = openat(parent, name, flags, 0600);
+  }
   if (fd < 0)
     return vessel_error_set(err, errno, "entry `%s`: create", orig);
   const void *buf;
@@ -366,9 +373,7 @@ static int unpack_entry(struct archive *a, struct archive_entry *e, struct walk 
 
   switch (type) {
   case AE_IFREG:
-    if (make_room(w, parent, name, false, orig, err) < 0)
-      return -1;
-    return write_file(a, e, parent, name, orig, total, err);
+    return write_file(w, a, e, parent, name, orig, total, err);
   case AE_IFDIR:
     if (make_dir(w, e, parent, name, orig, err) < 0)
       return -1;
