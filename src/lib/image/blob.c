@@ -140,8 +140,8 @@ int blob_writer_commit(struct blob_writer *w, char digest[static DIGEST_LEN + 1]
   return 0;
 }
 
-int blob_write(struct image_store *s, const void *buf, size_t len, char digest[static DIGEST_LEN + 1],
-               struct vessel_error *err)
+int blob_write(struct image_store *s, const void *buf, size_t len,
+               char digest[static DIGEST_LEN + 1], struct vessel_error *err)
 {
   struct blob_writer w;
   if (blob_writer_open(s, &w, err) < 0)

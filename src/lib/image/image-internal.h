@@ -44,8 +44,8 @@ int blob_writer_commit(struct blob_writer *w, char digest[static DIGEST_LEN + 1]
                        struct vessel_error *err);
 /* Removes the temp file of an uncommitted writer. */
 void blob_writer_abort(struct blob_writer *w);
-int blob_write(struct image_store *s, const void *buf, size_t len, char digest[static DIGEST_LEN + 1],
-               struct vessel_error *err);
+int blob_write(struct image_store *s, const void *buf, size_t len,
+               char digest[static DIGEST_LEN + 1], struct vessel_error *err);
 /* Reads a small blob and verifies its digest. */
 int blob_read(struct image_store *s, const char *digest, char **out, size_t *len,
               struct vessel_error *err);

@@ -26,8 +26,7 @@ static json_t *command_value(const char *kw, const char *rest, struct vessel_err
     bool ok = json_is_array(a) && json_array_size(a) > 0;
     size_t i;
     json_t *x;
-    json_array_foreach (a, i, x)
-      ok = ok && json_is_string(x);
+    json_array_foreach(a, i, x) ok = ok && json_is_string(x);
     if (!ok) {
       json_decref(a);
       vessel_error_set(err, EINVAL, "%s: expected a JSON array of strings: `%s`", kw, rest);
@@ -65,7 +64,8 @@ static int set_env(json_t *cc, const char *rest, struct vessel_error *err)
   }
   size_t i;
   json_t *x;
-  json_array_foreach (env, i, x) {
+  json_array_foreach(env, i, x)
+  {
     const char *s = json_string_value(x);
     if (s && strncmp(s, kv, klen + 1) == 0)
       return json_array_set_new(env, i, json_string(kv));
@@ -254,9 +254,8 @@ static int write_json_blob(struct image_store *s, json_t *j, char digest[static 
   return blob_write(s, buf, *size, digest, err);
 }
 
-static char *import_locked(struct image_store *s, int in_fd, const char *tar_path,
-                           const char *name, json_t *cc,
-                           struct vessel_error *err)
+static char *import_locked(struct image_store *s, int in_fd, const char *tar_path, const char *name,
+                           json_t *cc, struct vessel_error *err)
 {
   char layer[DIGEST_LEN + 1], diff_id[DIGEST_LEN + 1], cfg_digest[DIGEST_LEN + 1],
       man_digest[DIGEST_LEN + 1], created[32];

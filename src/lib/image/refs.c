@@ -38,7 +38,8 @@ static ssize_t find_image(json_t *index, const char *ref, bool *by_name, struct 
     _cleanup_free_ char *name = NULL;
     struct vessel_error e2 = {0};
     if (image_name_normalize(ref, &name, &e2) == 0) {
-      json_array_foreach (ms, i, desc) {
+      json_array_foreach(ms, i, desc)
+      {
         const char *n = annot(desc, ANNOT_NAME);
         if (n && strcmp(n, name) == 0) {
           *by_name = true;
@@ -52,7 +53,8 @@ static ssize_t find_image(json_t *index, const char *ref, bool *by_name, struct 
   if (plen >= 4 && plen <= SHA256_HEX_LEN && is_hex(prefix)) {
     ssize_t found = -1;
     const char *found_id = NULL;
-    json_array_foreach (ms, i, desc) {
+    json_array_foreach(ms, i, desc)
+    {
       const char *id = annot(desc, ANNOT_ID);
       if (!id || strncmp(id + 7, prefix, plen) != 0)
         continue;
@@ -121,7 +123,8 @@ static int strv_from_json(json_t *a, char ***out)
     return -1;
   size_t i;
   json_t *x;
-  json_array_foreach (a, i, x) {
+  json_array_foreach(a, i, x)
+  {
     if (!json_is_string(x) || !(v[i] = strdup(json_string_value(x)))) {
       strv_free(v);
       return -1;
@@ -160,7 +163,8 @@ static int parse_config(json_t *cfg, struct image_config *c, struct vessel_error
     size_t i = 0;
     const char *k;
     json_t *v;
-    json_object_foreach (labels, k, v) {
+    json_object_foreach(labels, k, v)
+    {
       if (asprintf(&c->labels[i], "%s=%s", k, json_string_value(v) ? json_string_value(v) : "") <
           0) {
         c->labels[i] = NULL;
@@ -290,7 +294,8 @@ int image_list(struct image_store *s, struct image_info **out, size_t *n, struct
   }
   size_t i;
   json_t *desc;
-  json_array_foreach (ms, i, desc) {
+  json_array_foreach(ms, i, desc)
+  {
     if (fill_info(desc, &v[i], err) < 0) {
       for (size_t j = 0; j < i; j++)
         image_info_free(&v[j]);
@@ -310,7 +315,8 @@ static size_t count_image(json_t *ms, const char *id, ssize_t skip)
 {
   size_t n = 0, i;
   json_t *desc;
-  json_array_foreach (ms, i, desc) {
+  json_array_foreach(ms, i, desc)
+  {
     const char *d = annot(desc, ANNOT_ID);
     if ((ssize_t)i != skip && d && strcmp(d, id) == 0)
       n++;
@@ -326,7 +332,8 @@ int index_set_name(json_t *index, json_t *desc, const char *name, struct vessel_
   json_t *ms = json_object_get(index, "manifests"), *d;
   const char *id = annot(desc, ANNOT_ID);
   size_t i;
-  json_array_foreach (ms, i, d) {
+  json_array_foreach(ms, i, d)
+  {
     const char *n = annot(d, ANNOT_NAME);
     if (!n || strcmp(n, name) != 0)
       continue;
@@ -349,7 +356,8 @@ int index_set_name(json_t *index, json_t *desc, const char *name, struct vessel_
   json_object_set_new(a, ANNOT_NAME, json_string(name));
   json_object_set_new(a, ANNOT_REF, json_string(name));
   /* an untagged entry of this image becomes the named one */
-  json_array_foreach (ms, i, d) {
+  json_array_foreach(ms, i, d)
+  {
     const char *other = annot(d, ANNOT_ID);
     if (!annot(d, ANNOT_NAME) && other && id && strcmp(other, id) == 0)
       return json_array_set_new(ms, i, nd) == 0 ? 0 : vessel_error_set(err, ENOMEM, "index");

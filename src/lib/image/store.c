@@ -246,7 +246,8 @@ static int mark_image(struct image_store *s, const char *manifest_digest, json_t
   json_object_set_new(keep, cfg + 7, json_true());
   size_t i;
   json_t *l;
-  json_array_foreach (json_object_get(m, "layers"), i, l) {
+  json_array_foreach(json_object_get(m, "layers"), i, l)
+  {
     const char *d = json_string_value(json_object_get(l, "digest"));
     if (digest_valid(d))
       json_object_set_new(keep, d + 7, json_true());
@@ -293,7 +294,8 @@ int store_gc(struct image_store *s, json_t *index, struct vessel_error *err)
   int r = 0;
   size_t i;
   json_t *desc;
-  json_array_foreach (json_object_get(index, "manifests"), i, desc) {
+  json_array_foreach(json_object_get(index, "manifests"), i, desc)
+  {
     const char *d = json_string_value(json_object_get(desc, "digest"));
     if (!digest_valid(d))
       vessel_error_set(err, EINVAL, "index entry %zu: bad digest", i);

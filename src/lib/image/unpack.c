@@ -85,9 +85,8 @@ static int walk_to(struct walk *w, char **comp, int n, bool create, const char *
     }
     if (fd < 0) {
       if (errno == ELOOP || errno == ENOTDIR)
-        return vessel_error_set(err, ELOOP,
-                                "entry `%s`: parent `%s` is a symlink or not a directory", orig,
-                                comp[k]);
+        return vessel_error_set(
+            err, ELOOP, "entry `%s`: parent `%s` is a symlink or not a directory", orig, comp[k]);
       return vessel_error_set(err, errno, "entry `%s`: open `%s`", orig, comp[k]);
     }
     w->names[k] = strdup(comp[k]);
@@ -145,7 +144,8 @@ static int apply_xattrs(struct archive_entry *e, int fd, const char *orig, struc
 }
 
 /* Owner, mode (after chown, which clears setuid) and times of an open entry. */
-static int apply_meta_fd(struct archive_entry *e, int fd, const char *orig, struct vessel_error *err)
+static int apply_meta_fd(struct archive_entry *e, int fd, const char *orig,
+                         struct vessel_error *err)
 {
   uid_t uid = (uid_t)archive_entry_uid(e);
   gid_t gid = (gid_t)archive_entry_gid(e);
@@ -220,7 +220,7 @@ struct dir_times {
   struct dir_time {
     char *path;
     struct timespec ts[2];
-  } *v;
+  } * v;
 };
 
 static int dir_times_add(struct dir_times *d, struct archive_entry *e, const char *orig,
@@ -339,9 +339,9 @@ static int whiteout(struct walk *w, int parent, const char *base, const char *or
   return 0;
 }
 
-static int unpack_entry(struct archive *a, struct archive_entry *e, struct walk *w,
-                        struct walk *lw, struct dir_times *dt, bool allow_devices,
-                        unsigned long long *total, struct vessel_error *err)
+static int unpack_entry(struct archive *a, struct archive_entry *e, struct walk *w, struct walk *lw,
+                        struct dir_times *dt, bool allow_devices, unsigned long long *total,
+                        struct vessel_error *err)
 {
   const char *orig = archive_entry_pathname(e);
   if (!orig)
@@ -482,9 +482,8 @@ int unpack_layer(int tar_fd, const char *dir, bool allow_devices, bool sync,
     return vessel_error_set(err, errno, "unpack into `%s`: mkdir `%s`", dir, tmp);
   _cleanup_close_ int root = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   /* the root's mode when the tarball has no "./" entry */
-  int r = root < 0 || fchmod(root, 0755) < 0
-              ? vessel_error_set(err, errno, "open `%s`", tmp)
-              : unpack_into(tar_fd, root, allow_devices, size, err);
+  int r = root < 0 || fchmod(root, 0755) < 0 ? vessel_error_set(err, errno, "open `%s`", tmp)
+                                             : unpack_into(tar_fd, root, allow_devices, size, err);
   if (r == 0 && sync && syncfs(root) < 0)
     r = vessel_error_set(err, errno, "sync `%s`", tmp);
   if (r == 0 && rename(tmp, dir) < 0)

@@ -5,10 +5,10 @@
 
 struct tar_entry {
   const char *name;
-  char type;          /* 'f' file, 'd' dir, 'l' symlink, 'h' hardlink, 'c' char device, 'p' fifo */
+  char type; /* 'f' file, 'd' dir, 'l' symlink, 'h' hardlink, 'c' char device, 'p' fifo */
   mode_t perm;
-  const char *data;   /* file content, symlink or hardlink target */
-  const char *xattr;  /* optional xattr name, set to "y" */
+  const char *data;  /* file content, symlink or hardlink target */
+  const char *xattr; /* optional xattr name, set to "y" */
 };
 
 /* filter: "none", "gzip" or "zstd". Returns 0 on success. */

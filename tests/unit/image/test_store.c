@@ -17,9 +17,12 @@ static char root[64];
 static char store_dir[128];
 
 static const struct tar_entry rootfs[] = {
-    {"./", 'd', 0755},           {"bin/", 'd', 0755},
-    {"bin/sh", 'l', 0777, "busybox"}, {"bin/ls", 'l', 0777, "busybox"},
-    {"etc/", 'd', 0755},         {"etc/hostname", 'f', 0644, "box\n"},
+    {"./", 'd', 0755},
+    {"bin/", 'd', 0755},
+    {"bin/sh", 'l', 0777, "busybox"},
+    {"bin/ls", 'l', 0777, "busybox"},
+    {"etc/", 'd', 0755},
+    {"etc/hostname", 'f', 0644, "box\n"},
     {"tmp/", 'd', 01777},
 };
 
@@ -49,8 +52,8 @@ static const char *make_tar(const char *filter)
 {
   static char path[160];
   snprintf(path, sizeof path, "%s/rootfs-%s.tar", root, filter);
-  if (tar_build_with_file(path, filter, rootfs, ARRAY_SIZE(rootfs), "bin/busybox",
-                          "/bin/busybox") < 0)
+  if (tar_build_with_file(path, filter, rootfs, ARRAY_SIZE(rootfs), "bin/busybox", "/bin/busybox") <
+      0)
     return NULL;
   return path;
 }
@@ -86,10 +89,11 @@ static int count(const char *sub)
 static bool blobs_verified(void)
 {
   char cmd[512];
-  snprintf(cmd, sizeof cmd,
-           "cd %s/images/blobs/sha256 && for f in *; do [ \"$(sha256sum < $f | cut -c1-64)\" = $f ] "
-           "|| exit 1; done",
-           store_dir);
+  snprintf(
+      cmd, sizeof cmd,
+      "cd %s/images/blobs/sha256 && for f in *; do [ \"$(sha256sum < $f | cut -c1-64)\" = $f ] "
+      "|| exit 1; done",
+      store_dir);
   return system(cmd) == 0;
 }
 
@@ -109,9 +113,16 @@ static void import_resolve_tag_remove(void)
   const char *tar = make_tar("gzip");
   CHECK(tar != NULL);
   struct vessel_error err = {0};
-  const char *changes[] = {"CMD [\"sh\", \"-c\", \"echo hi\"]", "ENV PATH=/bin:/usr/bin", "ENV FOO bar",
-                           "ENV FOO=baz", "WORKDIR /tmp", "ENTRYPOINT [\"/bin/busybox\"]",
-                           "LABEL maintainer=\"me\"", "USER 1000", "STOPSIGNAL SIGINT", NULL};
+  const char *changes[] = {"CMD [\"sh\", \"-c\", \"echo hi\"]",
+                           "ENV PATH=/bin:/usr/bin",
+                           "ENV FOO bar",
+                           "ENV FOO=baz",
+                           "WORKDIR /tmp",
+                           "ENTRYPOINT [\"/bin/busybox\"]",
+                           "LABEL maintainer=\"me\"",
+                           "USER 1000",
+                           "STOPSIGNAL SIGINT",
+                           NULL};
   _cleanup_free_ char *id = import(s, tar, "busybox", changes, &err);
   CHECK(id && strncmp(id, "sha256:", 7) == 0 && strlen(id) == 71);
   CHECK(blobs_verified());

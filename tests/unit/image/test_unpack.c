@@ -109,8 +109,8 @@ static void symlink_parent_refused(void)
   CHECK(!exists("host/file"));
   CHECK(!exists("layer"));
   /* a relative one that climbs out, and a directory replaced by a symlink */
-  struct tar_entry e2[] = {{"d/", 'd', 0755}, {"d", 'l', 0777, "../../host"},
-                           {"d/file", 'f', 0644, "pwned"}};
+  struct tar_entry e2[] = {
+      {"d/", 'd', 0755}, {"d", 'l', 0777, "../../host"}, {"d/file", 'f', 0644, "pwned"}};
   CHECK(unpack(e2, ARRAY_SIZE(e2), false, &err) == -1);
   CHECK(!exists("host/file") && !exists("layer"));
   teardown();
@@ -225,8 +225,8 @@ static void times_kept_later_entries_win(void)
 {
   setup();
   struct vessel_error err = {0};
-  struct tar_entry e[] = {{"d/", 'd', 0750},         {"d/f", 'f', 0644, "one"},
-                          {"d/f", 'f', 0600, "two"}, {"d/x", 'l', 0777, "f"},
+  struct tar_entry e[] = {{"d/", 'd', 0750},          {"d/f", 'f', 0644, "one"},
+                          {"d/f", 'f', 0600, "two"},  {"d/x", 'l', 0777, "f"},
                           {"d/x", 'f', 0644, "file"}, {"d/sub/deep", 'f', 0644, "x"}};
   CHECK(unpack(e, ARRAY_SIZE(e), false, &err) == 0);
   struct stat st;
@@ -290,8 +290,8 @@ static void unpack_speed_vs_tar(void)
   struct stat st;
   snprintf(p, sizeof p, "%s/usr/lib/d7/file1457", layer);
   CHECK(stat(p, &st) == 0 && st.st_size == (off_t)sz);
-  printf("# unpack of %zu MB (%zu files): vessel %.3f s, tar -xzf %.3f s (%.2fx)\n",
-         n * sz >> 20, n, t1 - t0, t3 - t2, (t1 - t0) / (t3 - t2));
+  printf("# unpack of %zu MB (%zu files): vessel %.3f s, tar -xzf %.3f s (%.2fx)\n", n * sz >> 20,
+         n, t1 - t0, t3 - t2, (t1 - t0) / (t3 - t2));
   for (size_t i = 0; i < k; i++) {
     free((void *)e[i].name);
     free(bufs[i]);

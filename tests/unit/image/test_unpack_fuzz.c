@@ -22,8 +22,8 @@ static uint64_t next(void)
   return rng;
 }
 
-static const char *const tokens[] = {"../", "/", "..", ".wh.", ".wh..wh..opq", "/etc/passwd",
-                                     "0000777", "\0", "evil/", "./"};
+static const char *const tokens[] = {"../",         "/",       "..", ".wh.",  ".wh..wh..opq",
+                                     "/etc/passwd", "0000777", "\0", "evil/", "./"};
 
 static size_t mutate(uint8_t *buf, size_t len, size_t cap)
 {
@@ -58,11 +58,16 @@ static void mutated_tarballs(void)
   char path[96];
   snprintf(path, sizeof path, "%s/seed.tar", dir);
   const struct tar_entry seed[] = {
-      {"bin/", 'd', 0755},           {"bin/sh", 'f', 04755, "#!"},
-      {"bin/ls", 'l', 0777, "sh"},   {"bin/ln", 'h', 0755, "bin/sh"},
-      {"etc/", 'd', 0755},           {"etc/.wh.old", 'f', 0644},
-      {"var/.wh..wh..opq", 'f', 0644}, {"etc/passwd", 'f', 0644, "root:x:0:0::/:/bin/sh\n"},
-      {"up", 'l', 0777, "../../.."}, {"abs", 'l', 0777, "/"},
+      {"bin/", 'd', 0755},
+      {"bin/sh", 'f', 04755, "#!"},
+      {"bin/ls", 'l', 0777, "sh"},
+      {"bin/ln", 'h', 0755, "bin/sh"},
+      {"etc/", 'd', 0755},
+      {"etc/.wh.old", 'f', 0644},
+      {"var/.wh..wh..opq", 'f', 0644},
+      {"etc/passwd", 'f', 0644, "root:x:0:0::/:/bin/sh\n"},
+      {"up", 'l', 0777, "../../.."},
+      {"abs", 'l', 0777, "/"},
   };
   CHECK(tar_build(path, "none", seed, sizeof seed / sizeof seed[0]) == 0);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
