@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(
   # build
   build-essential meson ninja-build pkg-config
-  libjansson-dev libseccomp-dev libarchive-dev zlib1g-dev libzstd-dev
+  libjansson-dev libseccomp-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
   # tests
   bats jq busybox-static iproute2 util-linux procps psmisc python3
   # real OCI clients driven by the integration tests
