@@ -18,9 +18,9 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
   if (c == '?' || c == ':') {
     const char *bad = argv[optind - 1];
     if (c == ':')
-      vessel_error_set(err, EINVAL, "%s: flag `%s` needs a value", cmd, bad);
+      vessel_error_set(err, 0, "%s: flag `%s` needs a value", cmd, bad);
     else
-      vessel_error_set(err, EINVAL, "%s: unknown flag `%s` (see vessel %s --help)", cmd, bad, cmd);
+      vessel_error_set(err, 0, "%s: unknown flag `%s` (see vessel %s --help)", cmd, bad, cmd);
     return '?';
   }
   return c;

@@ -15,7 +15,7 @@ static int parse_format(const char *cmd, const char *s, bool *json, struct vesse
   else if (strcmp(s, "table") == 0)
     *json = false;
   else
-    return vessel_error_set(err, EINVAL, "%s: --format must be table or json, not `%s`", cmd, s);
+    return vessel_error_set(err, 0, "%s: --format must be table or json, not `%s`", cmd, s);
   return 0;
 }
 
@@ -70,7 +70,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (optind < argc)
-    return vessel_error_set(err, EINVAL, "ps: takes no arguments");
+    return vessel_error_set(err, 0, "ps: takes no arguments");
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
@@ -134,7 +134,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (optind >= argc)
-    return vessel_error_set(err, EINVAL, "rm: missing container name or id");
+    return vessel_error_set(err, 0, "rm: missing container name or id");
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
@@ -161,7 +161,7 @@ int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err
   while ((c = cli_getopt("inspect", argc, argv, "+:", opts, err)) != -1)
     return c == CLI_HELP ? 0 : -1;
   if (optind >= argc)
-    return vessel_error_set(err, EINVAL, "inspect: missing container name or id");
+    return vessel_error_set(err, 0, "inspect: missing container name or id");
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;

@@ -42,7 +42,7 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     switch (c) {
     case 'c':
       if (n >= IMPORT_CHANGES_MAX)
-        return vessel_error_set(err, E2BIG, "import: too many --change flags");
+        return vessel_error_set(err, 0, "import: too many --change flags");
       changes[n++] = optarg;
       break;
     case CLI_HELP: return 0;
@@ -50,7 +50,7 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (argc - optind != 2)
-    return vessel_error_set(err, EINVAL, "import: needs TARBALL and NAME (see vessel import --help)");
+    return vessel_error_set(err, 0, "import: needs TARBALL and NAME (see vessel import --help)");
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;
@@ -95,7 +95,7 @@ int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     case 'q': quiet = true; break;
     case 'f':
       if (strcmp(optarg, "json") && strcmp(optarg, "table"))
-        return vessel_error_set(err, EINVAL, "images: --format must be table or json, not `%s`",
+        return vessel_error_set(err, 0, "images: --format must be table or json, not `%s`",
                                 optarg);
       json = strcmp(optarg, "json") == 0;
       break;
@@ -104,7 +104,7 @@ int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (optind < argc)
-    return vessel_error_set(err, EINVAL, "images: takes no arguments");
+    return vessel_error_set(err, 0, "images: takes no arguments");
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;
@@ -151,7 +151,7 @@ int cmd_rmi(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (optind >= argc)
-    return vessel_error_set(err, EINVAL, "rmi: missing image name");
+    return vessel_error_set(err, 0, "rmi: missing image name");
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;
@@ -176,7 +176,7 @@ int cmd_tag(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (argc - optind != 2)
-    return vessel_error_set(err, EINVAL, "tag: needs SOURCE and TARGET");
+    return vessel_error_set(err, 0, "tag: needs SOURCE and TARGET");
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;
@@ -241,7 +241,7 @@ int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct vessel_erro
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (optind >= argc)
-    return vessel_error_set(err, EINVAL, "image inspect: missing image name");
+    return vessel_error_set(err, 0, "image inspect: missing image name");
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;
@@ -275,7 +275,7 @@ int cmd_image(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {"rm", cmd_rmi},        {"tag", cmd_tag},    {"inspect", cmd_image_inspect},
   };
   if (argc < 2)
-    return vessel_error_set(err, EINVAL, "image: missing command (see vessel image --help)");
+    return vessel_error_set(err, 0, "image: missing command (see vessel image --help)");
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     cli_print_help("image");
     printf("\ncommands: import, ls, rm, tag, inspect (see vessel image COMMAND --help)\n");
@@ -284,6 +284,6 @@ int cmd_image(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     if (strcmp(argv[1], verbs[i].verb) == 0)
       return verbs[i].fn(cli, argc - 1, argv + 1, err);
-  return vessel_error_set(err, EINVAL, "image: unknown command `%s` (see vessel image --help)",
+  return vessel_error_set(err, 0, "image: unknown command `%s` (see vessel image --help)",
                           argv[1]);
 }

@@ -21,7 +21,7 @@ struct strlist {
 static int strlist_add(struct strlist *l, char *s, const char *flag, struct vessel_error *err)
 {
   if (l->n >= RUN_LIST_MAX)
-    return vessel_error_set(err, E2BIG, "run: too many %s flags", flag);
+    return vessel_error_set(err, 0, "run: too many %s flags", flag);
   char **nv = realloc(l->v, (l->n + 2) * sizeof *nv);
   if (!nv)
     return vessel_error_set(err, ENOMEM, "run");
@@ -42,14 +42,14 @@ static int parse_volume(char *spec, struct engine_bind *b, struct vessel_error *
       break;
   }
   if (n < 2 || n > 3 || !parts[0][0] || !parts[1][0])
-    return vessel_error_set(err, EINVAL, "run: bad volume `%s`: SRC:DST[:ro]", spec);
+    return vessel_error_set(err, 0, "run: bad volume `%s`: SRC:DST[:ro]", spec);
   if (parts[0][0] != '/')
     return vessel_error_set(err, EINVAL,
                             "run: volume source `%s` must be an absolute path (named volumes "
                             "are not supported yet)",
                             parts[0]);
   if (parts[1][0] != '/')
-    return vessel_error_set(err, EINVAL, "run: volume destination `%s` must be absolute",
+    return vessel_error_set(err, 0, "run: volume destination `%s` must be absolute",
                             parts[1]);
   b->source = parts[0];
   b->destination = parts[1];
@@ -58,7 +58,7 @@ static int parse_volume(char *spec, struct engine_bind *b, struct vessel_error *
     if (strcmp(parts[2], "ro") == 0)
       b->readonly = true;
     else if (strcmp(parts[2], "rw") != 0)
-      return vessel_error_set(err, EINVAL, "run: bad volume mode `%s`: ro or rw", parts[2]);
+      return vessel_error_set(err, 0, "run: bad volume mode `%s`: ro or rw", parts[2]);
   }
   return 0;
 }
@@ -110,7 +110,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       break;
     case 'w':
       if (optarg[0] != '/') {
-        vessel_error_set(err, EINVAL, "run: --workdir `%s` must be an absolute path", optarg);
+        vessel_error_set(err, 0, "run: --workdir `%s` must be an absolute path", optarg);
         goto out;
       }
       o.workdir = optarg;
@@ -119,7 +119,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     case OPT_ENTRYPOINT: o.entrypoint = optarg; break;
     case 'h':
       if (!optarg[0] || strlen(optarg) > 64 || strchr(optarg, '/')) {
-        vessel_error_set(err, EINVAL, "run: bad --hostname `%s`", optarg);
+        vessel_error_set(err, 0, "run: bad --hostname `%s`", optarg);
         goto out;
       }
       o.hostname = optarg;
@@ -128,14 +128,14 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       if (strcmp(optarg, "host") == 0)
         o.network_host = true;
       else if (strcmp(optarg, "none") != 0) {
-        vessel_error_set(err, EINVAL, "run: --network `%s`: only none and host are supported",
+        vessel_error_set(err, 0, "run: --network `%s`: only none and host are supported",
                          optarg);
         goto out;
       }
       break;
     case 'v': {
       if (o.n_binds >= RUN_LIST_MAX) {
-        vessel_error_set(err, E2BIG, "run: too many volumes");
+        vessel_error_set(err, 0, "run: too many volumes");
         goto out;
       }
       struct engine_bind *nb = realloc(binds, (o.n_binds + 1) * sizeof *nb);
@@ -160,14 +160,14 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       break;
     case 'm':
       if (engine_parse_bytes(optarg, &n) < 0 || n <= 0) {
-        vessel_error_set(err, EINVAL, "run: bad --memory `%s` (a size such as 128m)", optarg);
+        vessel_error_set(err, 0, "run: bad --memory `%s` (a size such as 128m)", optarg);
         goto out;
       }
       o.memory = n;
       break;
     case OPT_PIDS:
       if (parse_i64(optarg, &n) < 0 || n == 0 || n < -1) {
-        vessel_error_set(err, EINVAL, "run: bad --pids-limit `%s`", optarg);
+        vessel_error_set(err, 0, "run: bad --pids-limit `%s`", optarg);
         goto out;
       }
       o.pids = n > 0 ? n : 0;
@@ -177,7 +177,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (optind >= argc) {
-    vessel_error_set(err, EINVAL, "run: missing image (see vessel run --help)");
+    vessel_error_set(err, 0, "run: missing image (see vessel run --help)");
     goto out;
   }
   o.image = argv[optind];

@@ -88,7 +88,7 @@ char **bundle_args(const struct engine_run_opts *o, const struct image_config *i
     if (strv_push(&args, &n, cmd[i]) < 0)
       goto nomem;
   if (n == 0) {
-    vessel_error_set(err, EINVAL, "no command: the image `%s` has none and none was given",
+    vessel_error_set(err, 0, "no command: the image `%s` has none and none was given",
                      o->image);
     return NULL;
   }
@@ -144,7 +144,7 @@ char **bundle_env(const struct engine_run_opts *o, const struct image_config *im
   for (size_t i = 0; o->env && o->env[i]; i++) {
     const char *kv = o->env[i];
     if (kv[0] == '=' || kv[0] == '\0') {
-      vessel_error_set(err, EINVAL, "bad environment variable `%s`: KEY=VALUE", kv);
+      vessel_error_set(err, 0, "bad environment variable `%s`: KEY=VALUE", kv);
       return NULL;
     }
     _cleanup_free_ char *from_host = NULL;
@@ -193,7 +193,7 @@ static json_t *caps_json(const struct engine_run_opts *o, struct vessel_error *e
         *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
       int cap = spec_cap_from_name(full);
       if (cap < 0 || cap > last) {
-        vessel_error_set(err, EINVAL, "unknown capability `%s`", c);
+        vessel_error_set(err, 0, "unknown capability `%s`", c);
         return NULL;
       }
       set[cap] = pass == 0;
@@ -267,7 +267,7 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
                     : in->image->working_dir && in->image->working_dir[0] ? in->image->working_dir
                                                                           : "/";
   if (cwd[0] != '/') {
-    vessel_error_set(err, EINVAL, "the working directory `%s` must be an absolute path", cwd);
+    vessel_error_set(err, 0, "the working directory `%s` must be an absolute path", cwd);
     return NULL;
   }
   json_t *caps = caps_json(o, err);

@@ -40,7 +40,7 @@ static int open_dir(const char *base, const char *sub, char **path, struct vesse
 struct engine *engine_open(const char *root, const char *runroot, struct vessel_error *err)
 {
   if (root[0] != '/' || runroot[0] != '/') {
-    vessel_error_set(err, EINVAL, "--root and --runroot must be absolute paths");
+    vessel_error_set(err, 0, "--root and --runroot must be absolute paths");
     return NULL;
   }
   struct engine *e = calloc(1, sizeof *e);
@@ -120,13 +120,13 @@ int engine_lookup(struct engine *e, const char *ref, struct engine_container *ou
   char id[65];
   struct vessel_error ignored;
   if (!ref[0])
-    return vessel_error_set(err, EINVAL, "empty container name");
+    return vessel_error_set(err, 0, "empty container name");
   if (name_check(ref, &ignored) == 0 && name_lookup(e->names_fd, ref, id, &ignored) == 0)
     return load(e, id, out, err);
   /* a full id or a unique prefix of one */
   size_t n = strlen(ref);
   if (n > 64 || strspn(ref, "0123456789abcdef") != n)
-    return vessel_error_set(err, ENOENT, "no such container `%s`", ref);
+    return vessel_error_set(err, 0, "no such container `%s`", ref);
   int fd = dup(e->containers_fd);
   if (fd < 0)
     return vessel_error_set(err, errno, "dup");
@@ -142,11 +142,11 @@ int engine_lookup(struct engine *e, const char *ref, struct engine_container *ou
     if (!engine_id_valid(de->d_name) || strncmp(de->d_name, ref, n) != 0)
       continue;
     if (found[0])
-      return vessel_error_set(err, EINVAL, "the id prefix `%s` names several containers", ref);
+      return vessel_error_set(err, 0, "the id prefix `%s` names several containers", ref);
     memcpy(found, de->d_name, 65);
   }
   if (!found[0])
-    return vessel_error_set(err, ENOENT, "no such container `%s`", ref);
+    return vessel_error_set(err, 0, "no such container `%s`", ref);
   return load(e, found, out, err);
 }
 

@@ -20,7 +20,7 @@ int name_check(const char *name, struct vessel_error *err)
 {
   size_t n = strlen(name);
   if (n == 0 || n > NAME_MAX_LEN)
-    return vessel_error_set(err, EINVAL, "bad container name `%s`: 1 to %d characters",
+    return vessel_error_set(err, 0, "bad container name `%s`: 1 to %d characters",
                             name, NAME_MAX_LEN);
   for (size_t i = 0; i < n; i++) {
     char c = name[i];
@@ -60,7 +60,7 @@ int name_reserve(int names_fd, const char *name, const char *id, struct vessel_e
     char other[65] = "";
     struct vessel_error ignored;
     name_lookup(names_fd, name, other, &ignored);
-    return vessel_error_set(err, EEXIST, "the container name `%s` is already in use by `%.12s`",
+    return vessel_error_set(err, 0, "the container name `%s` is already in use by `%.12s`",
                             name, other);
   }
   return r;
@@ -95,10 +95,10 @@ int name_lookup(int names_fd, const char *name, char id[65], struct vessel_error
   char text[66];
   ssize_t len = read(fd, text, sizeof text);
   if (len != 64)
-    return vessel_error_set(err, EINVAL, "the name file `%s` is damaged", name);
+    return vessel_error_set(err, 0, "the name file `%s` is damaged", name);
   text[64] = '\0';
   if (!engine_id_valid(text))
-    return vessel_error_set(err, EINVAL, "the name file `%s` is damaged", name);
+    return vessel_error_set(err, 0, "the name file `%s` is damaged", name);
   memcpy(id, text, 65);
   return 0;
 }

@@ -99,7 +99,7 @@ static int get_string(json_t *o, const char *key, char **out, struct vessel_erro
 {
   json_t *v = json_object_get(o, key);
   if (!json_is_string(v))
-    return vessel_error_set(err, EINVAL, "container record: `%s` must be a string", key);
+    return vessel_error_set(err, 0, "container record: `%s` must be a string", key);
   if (!(*out = strdup(json_string_value(v))))
     return vessel_error_set(err, ENOMEM, "container record");
   return 0;
@@ -109,7 +109,7 @@ static int get_strv(json_t *o, const char *key, char ***out, struct vessel_error
 {
   json_t *a = json_object_get(o, key);
   if (!json_is_array(a))
-    return vessel_error_set(err, EINVAL, "container record: `%s` must be an array", key);
+    return vessel_error_set(err, 0, "container record: `%s` must be an array", key);
   size_t n = json_array_size(a);
   _cleanup_strv_ char **v = calloc(n + 1, sizeof *v);
   if (!v)
@@ -117,7 +117,7 @@ static int get_strv(json_t *o, const char *key, char ***out, struct vessel_error
   for (size_t i = 0; i < n; i++) {
     json_t *s = json_array_get(a, i);
     if (!json_is_string(s))
-      return vessel_error_set(err, EINVAL, "container record: `%s` holds a non-string", key);
+      return vessel_error_set(err, 0, "container record: `%s` holds a non-string", key);
     if (!(v[i] = strdup(json_string_value(s))))
       return vessel_error_set(err, ENOMEM, "container record");
   }
@@ -131,19 +131,19 @@ int record_from_json(const char *text, size_t len, struct engine_container *out,
   json_error_t jerr;
   json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!o)
-    return vessel_error_set(err, EINVAL, "container record: %s (line %d)", jerr.text, jerr.line);
+    return vessel_error_set(err, 0, "container record: %s (line %d)", jerr.text, jerr.line);
   struct engine_container c = {0};
   int r = -1;
   json_t *id = json_object_get(o, "id");
   json_t *st = json_object_get(o, "state");
   json_t *code = json_object_get(o, "exit_code");
   if (!json_is_string(id) || !engine_id_valid(json_string_value(id))) {
-    vessel_error_set(err, EINVAL, "container record: bad `id`");
+    vessel_error_set(err, 0, "container record: bad `id`");
     goto out;
   }
   strcpy(c.id, json_string_value(id));
   if (!json_is_integer(code) || json_integer_value(code) < -1 || json_integer_value(code) > 255) {
-    vessel_error_set(err, EINVAL, "container record: bad `exit_code`");
+    vessel_error_set(err, 0, "container record: bad `exit_code`");
     goto out;
   }
   c.exit_code = (int)json_integer_value(code);
@@ -152,7 +152,7 @@ int record_from_json(const char *text, size_t len, struct engine_container *out,
     if (json_is_string(st) && strcmp(json_string_value(st), state_names[s]) == 0)
       break;
   if (s == ARRAY_SIZE(state_names)) {
-    vessel_error_set(err, EINVAL, "container record: bad `state`");
+    vessel_error_set(err, 0, "container record: bad `state`");
     goto out;
   }
   c.state = (enum engine_state)s;

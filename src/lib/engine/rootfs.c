@@ -34,16 +34,16 @@ int rootfs_mount(const char *target, char *const *lower, const char *upper, cons
 {
   size_t n = strv_length(lower);
   if (n == 0)
-    return vessel_error_set(err, EINVAL, "the image has no layers");
+    return vessel_error_set(err, 0, "the image has no layers");
   size_t len = 64 + strlen(upper) + strlen(work);
   for (size_t i = 0; i < n; i++) {
     if (!overlay_path_ok(lower[i]))
-      return vessel_error_set(err, EINVAL, "layer path `%s` cannot be an overlay lowerdir",
+      return vessel_error_set(err, 0, "layer path `%s` cannot be an overlay lowerdir",
                               lower[i]);
     len += strlen(lower[i]) + 1;
   }
   if (!overlay_path_ok(upper) || !overlay_path_ok(work))
-    return vessel_error_set(err, EINVAL, "container path `%s` cannot be an overlay dir", upper);
+    return vessel_error_set(err, 0, "container path `%s` cannot be an overlay dir", upper);
   _cleanup_free_ char *data = malloc(len);
   if (!data)
     return vessel_error_set(err, ENOMEM, "overlay options");
@@ -56,7 +56,7 @@ int rootfs_mount(const char *target, char *const *lower, const char *upper, cons
   }
   sprintf(p, ",upperdir=%s,workdir=%s", upper, work);
   if (strlen(data) >= (size_t)sysconf(_SC_PAGESIZE))
-    return vessel_error_set(err, E2BIG, "overlay options for %zu layers exceed a page", n);
+    return vessel_error_set(err, 0, "overlay options for %zu layers exceed a page", n);
   if (mount("overlay", target, "overlay", MS_NODEV, data) < 0)
     return vessel_error_set(err, errno, "mount the overlay on `%s`", target);
   return 0;

@@ -37,7 +37,7 @@ static int check_binds(const struct engine_run_opts *o, struct vessel_error *err
     const struct engine_bind *b = &o->binds[i];
     struct stat st;
     if (b->source[0] != '/' || b->destination[0] != '/')
-      return vessel_error_set(err, EINVAL, "volume `%s:%s`: both paths must be absolute",
+      return vessel_error_set(err, 0, "volume `%s:%s`: both paths must be absolute",
                               b->source, b->destination);
     if (stat(b->source, &st) < 0)
       return vessel_error_set(err, errno, "volume source `%s`", b->source);
@@ -99,7 +99,7 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
   struct image_config img = {0};
   struct image_info info = {0};
   _cleanup_strv_ char **layers = NULL;
-  _cleanup_free_ char *config = NULL, *dir = NULL, *path_buf = NULL;
+  _cleanup_free_ char *config = NULL, *dir = NULL, *upper = NULL, *work = NULL, *rootfs = NULL;
   int ret = -1;
 
   if (o->name && name_check(o->name, err) < 0)
@@ -152,7 +152,6 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
       record_save(s.dirfd, &s.rec, err) < 0)
     goto out;
 
-  _cleanup_free_ char *upper = NULL, *work = NULL, *rootfs = NULL;
   if (asprintf(&upper, "%s/upper", dir) < 0 || asprintf(&work, "%s/work", dir) < 0 ||
       asprintf(&rootfs, "%s/rootfs", dir) < 0) {
     vessel_error_set(err, ENOMEM, "paths");
