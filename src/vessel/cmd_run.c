@@ -44,7 +44,7 @@ static int parse_volume(char *spec, struct engine_bind *b, struct vessel_error *
   if (n < 2 || n > 3 || !parts[0][0] || !parts[1][0])
     return vessel_error_set(err, 0, "run: bad volume `%s`: SRC:DST[:ro]", spec);
   if (parts[0][0] != '/')
-    return vessel_error_set(err, EINVAL,
+    return vessel_error_set(err, 0,
                             "run: volume source `%s` must be an absolute path (named volumes "
                             "are not supported yet)",
                             parts[0]);

@@ -255,6 +255,25 @@ cgroup_dirs_of() {
   [[ $status -eq 125 ]]
 }
 
+@test "engine: a container whose vessel run was killed is still seen and removed by rm -f" {
+  "${VR[@]}" run --name orphan busybox sleep 100 >/dev/null 2>&1 &
+  local bg=$!
+  for _ in $(seq 100); do [[ $(v ps -q) ]] && break; sleep 0.1; done
+  id=$(v inspect orphan | jq -r '.[0].Id')
+  kill -9 $bg
+  wait $bg || true
+  # the runtime still runs it: ps says so, and rm wants -f
+  run v ps
+  [[ ${lines[1]} == *Up*orphan ]]
+  run v rm orphan
+  [[ $status -eq 125 ]]
+  run v rm -f orphan
+  [[ $status -eq 0 ]]
+  [[ ! -e $T/root/containers/$id && -z $(ls "$T/run/runtime") ]]
+  [[ -z $(cgroup_dirs_of "$id") ]]
+  echo "$id" >>"$SUITE_TMP/ids"
+}
+
 @test "engine: names are unique and checked" {
   run v run --name web busybox true
   [[ $status -eq 0 ]]

@@ -98,6 +98,20 @@ static int container_busy(int dirfd, int *lock_fd)
   return 0;
 }
 
+/* A container whose monitor died (vessel run killed) may still run: the
+ * runtime's state says so. */
+static bool runtime_alive(struct engine *e, const char *id)
+{
+  struct runtime_ctx ctx = {.state_root = e->runtime_root};
+  struct container_info info = {0};
+  struct vessel_error ignored;
+  if (runtime_info(&ctx, id, &info, &ignored) < 0)
+    return false;
+  bool alive = info.status != CONTAINER_STOPPED && info.pid > 0;
+  container_info_free(&info);
+  return alive;
+}
+
 static int load(struct engine *e, const char *id, struct engine_container *c,
                 struct vessel_error *err)
 {
@@ -106,8 +120,9 @@ static int load(struct engine *e, const char *id, struct engine_container *c,
     return vessel_error_set(err, errno, "no container `%s`", id);
   if (record_load(dfd, c, err) < 0)
     return vessel_error_prefix(err, "container `%.12s`", id);
-  /* a record left running by a monitor that died is over */
-  if (c->state != ENGINE_EXITED && !container_busy(dfd, NULL) && c->state == ENGINE_RUNNING) {
+  /* a record left running by a monitor that died is over, unless the
+   * runtime still runs it */
+  if (c->state == ENGINE_RUNNING && !container_busy(dfd, NULL) && !runtime_alive(e, id)) {
     c->state = ENGINE_EXITED;
     c->exit_code = -1;
   }
@@ -233,9 +248,10 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
     return -1;
   _cleanup_close_ int dfd = openat(e->containers_fd, c.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   _cleanup_close_ int lock = -1;
-  if (dfd >= 0 && container_busy(dfd, &lock)) {
+  bool monitored = dfd >= 0 && container_busy(dfd, &lock);
+  if (monitored || c.state == ENGINE_RUNNING) {
     if (!force) {
-      vessel_error_set(err, EBUSY,
+      vessel_error_set(err, 0,
                        "container `%s` is running: stop it first or remove it with rm -f",
                        c.name);
       engine_container_clear(&c);
@@ -245,8 +261,9 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
     struct vessel_error kerr = {0};
     if (runtime_kill(&ctx, c.id, SIGKILL, true, &kerr) < 0)
       log_debug("kill `%s`: %s", c.id, kerr.msg);
-    /* the process running it notices, records the exit and lets go */
-    for (int waited = 0; container_busy(dfd, &lock); waited += 20) {
+    /* the process running it notices, records the exit and lets go; without
+     * one (it died), the runtime's forced delete below ends the container */
+    for (int waited = 0; monitored && container_busy(dfd, &lock); waited += 20) {
       if (waited >= REMOVE_WAIT_MS) {
         vessel_error_set(err, ETIMEDOUT, "container `%s` did not stop after SIGKILL", c.name);
         engine_container_clear(&c);

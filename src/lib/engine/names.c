@@ -26,7 +26,7 @@ int name_check(const char *name, struct vessel_error *err)
     char c = name[i];
     bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-      return vessel_error_set(err, EINVAL,
+      return vessel_error_set(err, 0,
                               "bad container name `%s`: only [a-zA-Z0-9][a-zA-Z0-9_.-]* is allowed",
                               name);
   }
