@@ -72,6 +72,7 @@ enum {
   OPT_CAP_ADD,
   OPT_CAP_DROP,
   OPT_PIDS,
+  OPT_SECURITY,
 };
 
 int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
@@ -92,6 +93,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
       {"memory", required_argument, NULL, 'm'},
       {"pids-limit", required_argument, NULL, OPT_PIDS},
+      {"security-opt", required_argument, NULL, OPT_SECURITY},
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
@@ -171,6 +173,14 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
         goto out;
       }
       o.pids = n > 0 ? n : 0;
+      break;
+    case OPT_SECURITY:
+      if (strcmp(optarg, "seccomp=unconfined") != 0) {
+        vessel_error_set(err, 0, "run: --security-opt `%s`: only seccomp=unconfined is supported",
+                         optarg);
+        goto out;
+      }
+      o.seccomp_unconfined = true;
       break;
     case CLI_HELP: ret = 0; goto out;
     default: goto out;

@@ -28,7 +28,9 @@ static const struct cli_command commands[] = {
      "      --cap-add CAP         add a capability (repeatable, ALL for all)\n"
      "      --cap-drop CAP        drop a capability (repeatable, ALL for all)\n"
      "  -m, --memory BYTES        memory limit (suffix b, k, m, g)\n"
-     "      --pids-limit N        limit on the number of processes\n"},
+     "      --pids-limit N        limit on the number of processes\n"
+     "      --security-opt seccomp=unconfined  no seccomp filter (default: the\n"
+     "                            default profile, an allow-list)\n"},
     {"ps", cmd_ps, "", "list containers",
      "  -a, --all                 show every container (default: only running)\n"
      "  -q, --quiet               print only the ids\n"

@@ -165,6 +165,19 @@ cgroup_dirs_of() {
   [[ $status -eq 125 ]]
 }
 
+@test "engine: the default seccomp profile filters, unconfined does not, SYS_ADMIN allows mount" {
+  run v run --rm busybox grep '^Seccomp:' /proc/self/status
+  [[ $output == *2 ]]
+  run v run --rm --security-opt seccomp=unconfined busybox grep '^Seccomp:' /proc/self/status
+  [[ $output == *0 ]]
+  run v run --rm --cap-add SYS_ADMIN busybox sh -c 'mkdir /m && mount -t tmpfs t /m && echo mounted'
+  [[ $status -eq 0 && $output == mounted ]]
+  run v run --rm busybox sh -c 'mkdir /m && mount -t tmpfs t /m'
+  [[ $status -ne 0 ]]
+  run v run --rm --security-opt apparmor=x busybox true
+  [[ $status -eq 125 ]]
+}
+
 @test "engine: --network none has only loopback, host shares the host's" {
   run v run --rm busybox ls /sys/class/net
   [[ $status -eq 0 && $output == lo ]]

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "engine/internal.h"
 #include "spec/spec.h"
@@ -170,10 +171,9 @@ nomem:
 
 /* The capability set docker starts from, with --cap-add/--cap-drop (names
  * with or without CAP_, or ALL) applied in that order. */
-static json_t *caps_json(const struct engine_run_opts *o, struct vessel_error *err)
+static json_t *caps_json(const struct engine_run_opts *o, bool set[64], struct vessel_error *err)
 {
   int last = spec_cap_last();
-  bool set[64] = {0};
   if (last >= 64)
     last = 63;
   for (size_t i = 0; default_caps[i]; i++)
@@ -183,8 +183,10 @@ static json_t *caps_json(const struct engine_run_opts *o, struct vessel_error *e
     for (size_t i = 0; list && list[i]; i++) {
       const char *c = list[i];
       if (strcasecmp(c, "ALL") == 0) {
+        /* all that this host can give: not a capability outside our own
+         * bounding set, which the runtime could never grant */
         for (int k = 0; k <= last; k++)
-          set[k] = pass == 0;
+          set[k] = pass == 0 && prctl(PR_CAPBSET_READ, (unsigned long)k, 0, 0, 0) == 1;
         continue;
       }
       char full[64];
@@ -230,7 +232,7 @@ static json_t *mounts_json(const struct engine_run_opts *o)
   return a;
 }
 
-static json_t *linux_json(const struct bundle_input *in)
+static json_t *linux_json(const struct bundle_input *in, const bool caps[64])
 {
   const struct engine_run_opts *o = in->opts;
   char cgroups_path[128];
@@ -246,9 +248,17 @@ static json_t *linux_json(const struct bundle_input *in)
     json_object_set_new(res, "memory", json_pack("{s:I}", "limit", (json_int_t)o->memory));
   if (res && o->pids > 0)
     json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)o->pids));
-  return json_pack("{s:o, s:s, s:o, s:o, s:o}", "namespaces", nss, "cgroupsPath", cgroups_path,
-                   "resources", res, "maskedPaths", strv_json(masked_paths), "readonlyPaths",
-                   strv_json(readonly_paths));
+  json_t *l = json_pack("{s:o, s:s, s:o, s:o, s:o}", "namespaces", nss, "cgroupsPath",
+                        cgroups_path, "resources", res, "maskedPaths", strv_json(masked_paths),
+                        "readonlyPaths", strv_json(readonly_paths));
+  if (l && !o->seccomp_unconfined) {
+    json_t *sc = profile_seccomp_json(caps);
+    if (!sc || json_object_set_new(l, "seccomp", sc) < 0) {
+      json_decref(l);
+      return NULL;
+    }
+  }
+  return l;
 }
 
 char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err)
@@ -270,7 +280,8 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
     vessel_error_set(err, 0, "the working directory `%s` must be an absolute path", cwd);
     return NULL;
   }
-  json_t *caps = caps_json(o, err);
+  bool capset[64] = {0};
+  json_t *caps = caps_json(o, capset, err);
   if (!caps)
     return NULL;
   json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)in->uid, "gid", (json_int_t)in->gid);
@@ -281,7 +292,7 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
   json_t *root = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion",
                            SPEC_OCI_VERSION, "process", process, "root", "path", "rootfs",
                            "readonly", o->read_only, "hostname", host, "mounts", mounts_json(o),
-                           "linux", linux_json(in));
+                           "linux", linux_json(in, capset));
   if (!root) {
     vessel_error_set(err, ENOMEM, "build config.json");
     return NULL;

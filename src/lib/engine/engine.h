@@ -53,6 +53,7 @@ struct engine_run_opts {
   long long memory; /* bytes, 0 = unlimited */
   long long pids;   /* 0 = unlimited */
   bool remove;      /* --rm */
+  bool seccomp_unconfined; /* no seccomp filter (--security-opt seccomp=unconfined) */
 };
 
 /* Sizes as docker reads them: "128m", "1g", "4096" (b, k, m, g suffixes). */

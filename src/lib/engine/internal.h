@@ -1,5 +1,6 @@
 /* The engine's parts, shared between its files and the unit tests. */
 #pragma once
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "engine/engine.h"
@@ -64,3 +65,7 @@ int engine_remove_tree(int parent, const char *name, struct vessel_error *err);
 
 /* Removes the runtime state, the directory and the name; best effort. */
 int engine_destroy(struct engine *e, const char *id, const char *name);
+
+/* The default seccomp profile (linux.seccomp) for a container with the
+ * capabilities set in caps (indexed by number). */
+json_t *profile_seccomp_json(const bool caps[64]);

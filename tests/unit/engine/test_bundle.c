@@ -183,5 +183,57 @@ static void bad_input_is_refused(void)
   CHECK(bundle_config_json(&in, &err) == NULL);
 }
 
-TAP_MAIN(T(defaults_are_dockers), T(flags_reach_the_config), T(entrypoint_flag_drops_the_image_cmd),
+/* the names the profile allows unconditionally */
+static json_t *allowed_names(json_t *config)
+{
+  json_t *rules = json_object_get(json_object_get(json_object_get(config, "linux"), "seccomp"),
+                                  "syscalls");
+  return json_object_get(json_array_get(rules, 0), "names");
+}
+
+static void seccomp_profile_follows_capabilities(void)
+{
+  char *cmd[] = {"sh", NULL};
+  struct image_config img = {.cmd = cmd};
+  struct vessel_error err = {0};
+  struct engine_run_opts o = {.image = "x"};
+  json_t *j = make(&o, &img, 0, &err);
+  json_t *sc = json_object_get(json_object_get(j, "linux"), "seccomp");
+  CHECK(sc != NULL);
+  CHECK_STR(json_string_value(json_object_get(sc, "defaultAction")), "SCMP_ACT_ERRNO");
+  CHECK(json_integer_value(json_object_get(sc, "defaultErrnoRet")) == 1);
+  json_t *names = allowed_names(j);
+  CHECK(has_string(names, "read") && has_string(names, "execve"));
+  CHECK(!has_string(names, "mount") && !has_string(names, "unshare") &&
+        !has_string(names, "ptrace") && !has_string(names, "keyctl") &&
+        !has_string(names, "clone"));
+  /* clone is allowed only without namespace flags */
+  size_t i;
+  json_t *r;
+  bool clone_masked = false;
+  json_array_foreach(json_object_get(sc, "syscalls"), i, r)
+  {
+    json_t *a = json_array_get(json_object_get(r, "args"), 0);
+    if (has_string(json_object_get(r, "names"), "clone"))
+      clone_masked = a && strcmp(json_string_value(json_object_get(a, "op")), "SCMP_CMP_MASKED_EQ") == 0 &&
+                     (json_integer_value(json_object_get(a, "value")) & 0x10000000) != 0;
+  }
+  CHECK(clone_masked);
+  json_decref(j);
+
+  char *add[] = {"SYS_ADMIN", "SYS_PTRACE", NULL};
+  struct engine_run_opts o2 = {.image = "x", .cap_add = add};
+  j = make(&o2, &img, 0, &err);
+  names = allowed_names(j);
+  CHECK(has_string(names, "mount") && has_string(names, "unshare") && has_string(names, "ptrace"));
+  CHECK(!has_string(names, "keyctl"));
+  json_decref(j);
+
+  struct engine_run_opts o3 = {.image = "x", .seccomp_unconfined = true};
+  j = make(&o3, &img, 0, &err);
+  CHECK(j && json_object_get(json_object_get(j, "linux"), "seccomp") == NULL);
+  json_decref(j);
+}
+
+TAP_MAIN(T(seccomp_profile_follows_capabilities), T(defaults_are_dockers), T(flags_reach_the_config), T(entrypoint_flag_drops_the_image_cmd),
          T(bad_input_is_refused))
