@@ -31,6 +31,7 @@ struct cli_command {
 int cmd_run(struct cli *, int, char **, struct vessel_error *);
 int cmd_ps(struct cli *, int, char **, struct vessel_error *);
 int cmd_rm(struct cli *, int, char **, struct vessel_error *);
+int cmd_logs(struct cli *, int, char **, struct vessel_error *);
 int cmd_inspect(struct cli *, int, char **, struct vessel_error *);
 int cmd_import(struct cli *, int, char **, struct vessel_error *);
 int cmd_images(struct cli *, int, char **, struct vessel_error *);

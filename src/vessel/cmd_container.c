@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util/cleanup.h"
@@ -29,9 +30,9 @@ static void print_command(char *const *cmd, int width)
     n = sizeof buf - 1;
   if (width > 3 && strlen(buf) > (size_t)width)
     memcpy(buf + width - 3, "...", 4);
-  printf("\"%s\"", buf);
-  int pad = width + 2 - (int)strlen(buf) - 2;
-  printf("%*s", pad > 0 ? pad : 0, "");
+  char quoted[sizeof buf + 2];
+  snprintf(quoted, sizeof quoted, "\"%s\"", buf);
+  printf("%-*s", width + 4, quoted);
 }
 
 static const char *status_text(const struct engine_container *c, char buf[64])
@@ -187,4 +188,43 @@ int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err
   for (size_t i = 0; i < n; i++)
     free(docs[i]);
   return ret;
+}
+
+int cmd_logs(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt("logs", argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  if (argc - optind != 1)
+    return vessel_error_set(err, 0, "logs: needs one container name or id");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  struct engine_container ct = {0};
+  if (engine_lookup(e, argv[optind], &ct, err) < 0)
+    return -1;
+  _cleanup_close_ int fd = engine_open_output(e, &ct, err);
+  engine_container_clear(&ct);
+  if (fd < 0)
+    return -1;
+  fflush(stdout);
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return vessel_error_set(err, errno, "read the logs");
+    if (n == 0)
+      return 0;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return vessel_error_set(err, errno, "write the logs");
+      off += w;
+    }
+  }
 }

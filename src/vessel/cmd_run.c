@@ -79,6 +79,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
       {"rm", no_argument, NULL, OPT_RM},
+      {"detach", no_argument, NULL, 'd'},
       {"name", required_argument, NULL, OPT_NAME},
       {"env", required_argument, NULL, 'e'},
       {"workdir", required_argument, NULL, 'w'},
@@ -98,13 +99,15 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {NULL, 0, NULL, 0},
   };
   struct engine_run_opts o = {0};
+  bool detach = false;
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
   _cleanup_free_ struct engine_bind *binds = NULL;
   int ret = -1, c;
-  while ((c = cli_getopt("run", argc, argv, "+:e:w:u:h:v:m:", opts, err)) != -1) {
+  while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
     long long n;
     switch (c) {
     case OPT_RM: o.remove = true; break;
+    case 'd': detach = true; break;
     case OPT_NAME: o.name = optarg; break;
     case 'e':
       if (strlist_add(&env, optarg, "--env", err) < 0)
@@ -200,7 +203,14 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (!e)
     goto out;
   fflush(stdout);
-  ret = engine_run(e, &o, err);
+  if (detach) {
+    char id[65];
+    ret = engine_run_detached(e, &o, id, err);
+    if (ret == 0)
+      printf("%s\n", id);
+  } else {
+    ret = engine_run(e, &o, err);
+  }
   /* the container ran but its command could not start: say why, exit 126/127 */
   if (ret > 0 && err->msg[0])
     log_error("%s", err->msg);

@@ -13,7 +13,8 @@
 #define VESSEL_VERSION "0.1.0"
 
 static const struct cli_command commands[] = {
-    {"run", cmd_run, "IMAGE [COMMAND [ARG...]]", "run a command in a new container (foreground)",
+    {"run", cmd_run, "IMAGE [COMMAND [ARG...]]", "run a command in a new container",
+     "  -d, --detach              run in the background and print the id\n"
      "      --rm                  remove the container when it exits\n"
      "      --name NAME           name the container (default vessel_<n>)\n"
      "  -e, --env KEY=VALUE       set an environment variable (repeatable; KEY alone\n"
@@ -37,6 +38,7 @@ static const struct cli_command commands[] = {
      "      --format table|json   output format (default table)\n"},
     {"rm", cmd_rm, "CONTAINER...", "remove containers",
      "  -f, --force               kill a running container first\n"},
+    {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
     {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array", ""},
     {"import", cmd_import, "TARBALL NAME", "import a root file system tarball as an image",
      "  -c, --change INSTR        apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"

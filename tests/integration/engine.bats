@@ -268,6 +268,37 @@ cgroup_dirs_of() {
   [[ $status -eq 125 ]]
 }
 
+@test "engine: run -d returns the id of a running container, logs prints its output" {
+  run v run -d --name bg busybox sh -c 'echo started; exec sleep 100'
+  [[ $status -eq 0 && $output =~ ^[0-9a-f]{64}$ ]]
+  id=$output
+  run v ps
+  [[ ${lines[1]} == "${id:0:12}"*Up*bg ]]
+  [[ -n $(cgroup_dirs_of "$id") ]]
+  ! grep -q "$T" /proc/self/mountinfo
+  for _ in $(seq 50); do [[ $(v logs bg) == started ]] && break; sleep 0.1; done
+  run v logs bg
+  [[ $status -eq 0 && $output == started ]]
+  run v rm bg
+  [[ $status -eq 125 ]]
+  run v rm -f bg
+  [[ $status -eq 0 ]]
+  [[ ! -e $T/root/containers/$id && -z $(cgroup_dirs_of "$id") ]]
+  echo "$id" >>"$SUITE_TMP/ids"
+  # a command that cannot start fails run -d as run
+  run -127 v run -d busybox no-such-command
+  [[ $status -eq 127 && $output == *no-such-command* ]]
+  run v run -d no-such-image
+  [[ $status -eq 125 ]]
+  # a short one ends on its own and records its exit code
+  run v run -d --name quick busybox sh -c 'exit 5'
+  [[ $status -eq 0 ]]
+  for _ in $(seq 50); do [[ $(v inspect quick | jq -r '.[0].State.Status') == exited ]] && break; sleep 0.1; done
+  [[ $(v inspect quick | jq '.[0].State.ExitCode') == 5 ]]
+  run v logs vessel_1
+  [[ $status -eq 0 ]]
+}
+
 @test "engine: a container whose vessel run was killed is still seen and removed by rm -f" {
   "${VR[@]}" run --name orphan busybox sleep 100 >/dev/null 2>&1 &
   local bg=$!
@@ -327,7 +358,7 @@ cgroup_dirs_of() {
   run v --help
   [[ $status -eq 0 && $output == *run*ps*rm*images* ]]
   local c
-  for c in run ps rm inspect import images rmi tag version; do
+  for c in run ps rm logs inspect import images rmi tag version; do
     run v "$c" --help
     [[ $status -eq 0 && $output == "usage: vessel"*"$c"* ]]
   done

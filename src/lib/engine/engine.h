@@ -28,6 +28,8 @@ void engine_close(struct engine *e);
 #define ENGINE_EXIT_CANNOT_EXEC 126
 #define ENGINE_EXIT_NOT_FOUND 127
 
+struct engine_container;
+
 struct engine_bind {
   char *source;
   char *destination;
@@ -64,6 +66,16 @@ int engine_parse_bytes(const char *s, long long *out);
  * (err filled), or -1 with err filled when the engine failed (then nothing is
  * left behind). */
 int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_error *err);
+
+/* run -d: the same, with a monitor process of its own session that owns the
+ * container (its output goes to the container's log). Returns once the
+ * container runs: 0 with id filled, 126/127 or -1 as engine_run. */
+int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
+                        struct vessel_error *err);
+
+/* The output of a detached container: an fd open for reading, or -1. */
+int engine_open_output(struct engine *e, const struct engine_container *c,
+                       struct vessel_error *err);
 
 enum engine_state { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED };
 
