@@ -279,6 +279,13 @@ cgroup_dirs_of() {
   for _ in $(seq 50); do [[ $(v logs bg) == started ]] && break; sleep 0.1; done
   run v logs bg
   [[ $status -eq 0 && $output == started ]]
+  # the monitor keeps none of the caller's fds (here: fd 7)
+  v run -d --name held busybox sleep 100 7>"$T/held-fd" >/dev/null
+  local p
+  for p in $(pgrep -f -- "$T/root"); do
+    ! ls -l "/proc/$p/fd" | grep -q held-fd
+  done
+  [[ -n $(pgrep -f -- "$T/root") ]]
   run v rm bg
   [[ $status -eq 125 ]]
   run v rm -f bg

@@ -1,6 +1,7 @@
 /* `vessel run` in the foreground: image -> overlay root -> bundle -> the
  * runtime in-process; this process is the container's monitor until it
  * exits, holding the container directory's lock. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -246,6 +247,27 @@ static bool container_started(struct engine *e, const char *id)
   return up;
 }
 
+/* The monitor outlives the command that started it: it must not keep the
+ * caller's inherited fds (a test's output pipe, a terminal) open. Ours are
+ * all close-on-exec; what is not was inherited. */
+static void close_inherited_fds(void)
+{
+  DIR *d = opendir("/proc/self/fd");
+  if (!d)
+    return;
+  int self = dirfd(d);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    unsigned long long fd;
+    if (parse_u64(de->d_name, &fd) < 0 || fd <= 2 || (int)fd == self)
+      continue;
+    int flags = fcntl((int)fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+      close((int)fd);
+  }
+  closedir(d);
+}
+
 int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
                         struct vessel_error *err)
 {
@@ -271,6 +293,7 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
   if (pid == 0) {
     /* the monitor: its own session, the container's output to its log */
     close(TAKE_FD(rd));
+    close_inherited_fds();
     setsid();
     if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
       _exit(ENGINE_EXIT_FAILED);
