@@ -152,13 +152,13 @@ int cmd_rmi(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     return r < 0 ? -1 : 0;
   if (optind >= argc)
     return vessel_error_set(err, 0, "rmi: missing image name");
-  struct image_store *s = store(cli, err);
-  if (!s)
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
     return -1;
   int ret = 0;
   for (int i = optind; i < argc; i++) {
     struct vessel_error one = {0};
-    if (image_remove(s, argv[i], &one) < 0) {
+    if (engine_image_remove(e, argv[i], &one) < 0) {
       if (ret < 0)
         fprintf(stderr, "vessel: %s\n", err->msg);
       *err = one;

@@ -208,6 +208,18 @@ cgroup_dirs_of() {
   [[ $status -eq 125 ]]
   run v image ls -q
   [[ $output =~ ^[0-9a-f]{12}$ ]]
+  # an image a container was made from stays until the container goes
+  v run --name user busybox true
+  run v rmi busybox
+  [[ $status -eq 125 && $output == *"in use"*user* ]]
+  run v run --rm busybox echo still-there
+  [[ $output == still-there ]]
+  v rm user
+  run v rmi busybox
+  [[ $status -eq 0 ]]
+  run v images -q
+  [[ -z $output ]]
+  [[ -z $(ls "$T/root/layers") ]]
 }
 
 @test "engine: ps and inspect show records in table and JSON" {

@@ -113,6 +113,10 @@ int engine_lookup(struct engine *e, const char *ref, struct engine_container *ou
  * running one needs force (it is killed first). */
 int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_error *err);
 
+/* rmi: removes a name, refused when it is the image's last one and a
+ * container was made from the image. */
+int engine_image_remove(struct engine *e, const char *ref, struct vessel_error *err);
+
 /* docker-inspect-like JSON document (malloc'd text). */
 char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                           struct vessel_error *err);
