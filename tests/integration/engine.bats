@@ -270,8 +270,9 @@ cgroup_dirs_of() {
   [[ $status -eq 125 && $output == *running* ]]
   run v rm -f long
   [[ $status -eq 0 ]]
-  run wait $bg
-  [[ $status -eq 137 ]]
+  local rc=0
+  wait $bg || rc=$?
+  [[ $rc -eq 137 ]]
   [[ ! -e $T/root/containers/$id ]]
   [[ -z $(cgroup_dirs_of "$id") ]]
   run v ps -a -q
@@ -351,6 +352,35 @@ cgroup_dirs_of() {
   v rm web
   run v run --rm --name web busybox echo again
   [[ $status -eq 0 && $output == again ]]
+}
+
+@test "engine: concurrent runs with one name: exactly one gets it" {
+  local i ok=0
+  for i in 1 2 3 4 5 6; do
+    timeout 60 "${VR[@]}" run --name race busybox true >"$T/race.$i" 2>&1 &
+  done
+  for i in 1 2 3 4 5 6; do
+    wait %$i 2>/dev/null && ok=$((ok + 1)) || true
+  done
+  wait
+  [[ $ok -eq 1 ]]
+  [[ $(v ps -a -q | wc -l) -eq 1 ]]
+  [[ $(ls "$T/root/containers" | wc -l) -eq 1 ]]
+  [[ $(grep -l "already in use" "$T"/race.* | wc -l) -eq 5 ]]
+}
+
+@test "engine: a signal to vessel run reaches the container" {
+  "${VR[@]}" run --name sig busybox sh -c 'trap "echo got-TERM; exit 9" TERM; echo ready; while :; do sleep 0.05; done' >"$T/sig.out" 2>&1 &
+  local bg=$!
+  for _ in $(seq 100); do grep -q ready "$T/sig.out" 2>/dev/null && break; sleep 0.05; done
+  kill -TERM $bg
+  local rc=0
+  wait $bg || rc=$?
+  echo "rc=$rc" >&2
+  cat "$T/sig.out" >&2
+  [[ $rc -eq 9 ]]
+  grep -q got-TERM "$T/sig.out"
+  [[ $(v inspect sig | jq '.[0].State.ExitCode') == 9 ]]
 }
 
 @test "engine: bad input fails with 125 and leaves nothing behind" {
