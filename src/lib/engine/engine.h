@@ -1,0 +1,122 @@
+/* Containers of the engine: records under --root, names, bundles made from an
+ * image config and run flags, an overlay root filesystem, and the runtime
+ * called in-process. Nothing here exits, prints or reads argv. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "image/image.h"
+#include "util/error.h"
+
+struct engine {
+  char *root;    /* persistent: images, layers, containers/<id>, names/<name> */
+  char *runroot; /* volatile: runtime/ (the runtime's state root) */
+  char *runtime_root; /* runroot/runtime */
+  int containers_fd;  /* root/containers */
+  int names_fd;       /* root/names */
+  struct image_store *images;
+};
+
+/* Opens the engine's directories (made when missing) and the image store. */
+struct engine *engine_open(const char *root, const char *runroot, struct vessel_error *err);
+void engine_close(struct engine *e);
+
+/* Errors of engine_run that are the container's command failing to start
+ * rather than the engine: err->code is then ENOENT (127) or EACCES (126). */
+#define ENGINE_EXIT_FAILED 125
+#define ENGINE_EXIT_CANNOT_EXEC 126
+#define ENGINE_EXIT_NOT_FOUND 127
+
+struct engine_container;
+
+struct engine_bind {
+  char *source;
+  char *destination;
+  bool readonly;
+};
+
+/* What `vessel run` asks for; every field optional except image. */
+struct engine_run_opts {
+  const char *image;
+  const char *name;
+  char **cmd;              /* replaces the image's cmd when non-empty */
+  const char *entrypoint;  /* replaces the image's entrypoint (and drops its cmd); "" clears */
+  char **env;              /* K=V (or K: taken from the caller's environment), NULL-terminated */
+  const char *workdir;
+  const char *user;        /* UID[:GID] or a name in the image's /etc/passwd */
+  const char *hostname;
+  bool network_host;       /* else a new, empty network namespace */
+  struct engine_bind *binds;
+  size_t n_binds;
+  bool read_only;
+  char **cap_add;
+  char **cap_drop;
+  long long memory; /* bytes, 0 = unlimited */
+  long long pids;   /* 0 = unlimited */
+  bool remove;      /* --rm */
+  bool seccomp_unconfined; /* no seccomp filter (--security-opt seccomp=unconfined) */
+};
+
+/* Sizes as docker reads them: "128m", "1g", "4096" (b, k, m, g suffixes). */
+int engine_parse_bytes(const char *s, long long *out);
+
+/* Runs a container in the foreground. Returns the exit code the CLI exits
+ * with: the container's own, 126/127 when its command cannot be executed
+ * (err filled), or -1 with err filled when the engine failed (then nothing is
+ * left behind). */
+int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_error *err);
+
+/* run -d: the same, with a monitor process of its own session that owns the
+ * container (its output goes to the container's log). Returns once the
+ * container runs: 0 with id filled, 126/127 or -1 as engine_run. */
+int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
+                        struct vessel_error *err);
+
+/* The output of a detached container: an fd open for reading, or -1. */
+int engine_open_output(struct engine *e, const struct engine_container *c,
+                       struct vessel_error *err);
+
+enum engine_state { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED };
+
+struct engine_container {
+  char id[65];
+  char *name;
+  char *image;    /* as the user named it */
+  char *image_id; /* sha256:... */
+  char *created;  /* RFC 3339 */
+  enum engine_state state;
+  int exit_code;
+  char *bundle;
+  char **cmd;     /* the process args */
+  char **env;
+  char *workdir;
+  char *user;
+  char *hostname;
+  bool auto_remove;
+};
+
+const char *engine_state_name(enum engine_state s);
+void engine_container_clear(struct engine_container *c);
+
+/* Every container, oldest first. A record whose monitor died while running
+ * reads as exited. */
+int engine_list(struct engine *e, struct engine_container **out, size_t *n,
+                struct vessel_error *err);
+void engine_list_free(struct engine_container *c, size_t n);
+
+/* Finds a container by name, full id or unique id prefix. */
+int engine_lookup(struct engine *e, const char *ref, struct engine_container *out,
+                  struct vessel_error *err);
+
+/* Removes a container: its runtime state, overlay, directory and name. A
+ * running one needs force (it is killed first). */
+int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_error *err);
+
+/* rmi: removes a name, refused when it is the image's last one and a
+ * container was made from the image. */
+int engine_image_remove(struct engine *e, const char *ref, struct vessel_error *err);
+
+/* docker-inspect-like JSON document (malloc'd text). */
+char *engine_inspect_json(struct engine *e, const struct engine_container *c,
+                          struct vessel_error *err);

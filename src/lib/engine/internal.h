@@ -1,0 +1,72 @@
+/* The engine's parts, shared between its files and the unit tests. */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "engine/engine.h"
+
+#define ENGINE_RECORD "container.json"
+#define ENGINE_OUTPUT "output.log" /* stdout and stderr of a detached container */
+
+/* A fresh 64-hex container id from getrandom. */
+int engine_id_new(char out[65], struct vessel_error *err);
+bool engine_id_valid(const char *id);
+
+/* The container record: written atomically (temp, fsync, rename) as
+ * dirfd/container.json; load fills c (clear it with engine_container_clear). */
+int record_save(int dirfd, const struct engine_container *c, struct vessel_error *err);
+int record_load(int dirfd, struct engine_container *c, struct vessel_error *err);
+char *record_to_json(const struct engine_container *c);
+int record_from_json(const char *text, size_t len, struct engine_container *c,
+                     struct vessel_error *err);
+
+/* Names: one file names/<name> made with O_EXCL holding the id, so two
+ * commands can never take one name. names_fd is the names/ directory. */
+int name_check(const char *name, struct vessel_error *err);
+int name_reserve(int names_fd, const char *name, const char *id, struct vessel_error *err);
+/* Takes the first free "vessel_<n>"; *name is malloc'd. */
+int name_generate(int names_fd, const char *id, char **name, struct vessel_error *err);
+/* Releases a name if it still belongs to id. */
+void name_release(int names_fd, const char *name, const char *id);
+/* 0 with id filled, -1 (ENOENT in err) when the name is free. */
+int name_lookup(int names_fd, const char *name, char id[65], struct vessel_error *err);
+
+
+/* config.json of the bundle from the image config and the run flags. The
+ * user is already resolved to numbers. Returns malloc'd JSON text. */
+struct bundle_input {
+  const char *id;
+  const struct engine_run_opts *opts;
+  const struct image_config *image;
+  uid_t uid;
+  gid_t gid;
+  gid_t *additional_gids;
+  size_t n_additional_gids;
+};
+char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err);
+/* The process args, env and cwd the bundle gets (shared with the record). */
+char **bundle_args(const struct engine_run_opts *o, const struct image_config *img,
+                   struct vessel_error *err);
+char **bundle_env(const struct engine_run_opts *o, const struct image_config *img, uid_t uid,
+                  const char *hostname, struct vessel_error *err);
+
+/* The overlay root: mounted in the engine's own mount namespace only, so it
+ * disappears with the processes that use it. */
+int rootfs_private_namespace(struct vessel_error *err);
+int rootfs_mount(const char *target, char *const *lower_lowest_first, const char *upper,
+                 const char *work, struct vessel_error *err);
+
+/* UID[:GID] or names, resolved in the image's /etc/passwd and /etc/group
+ * found in the layers (highest wins). */
+int user_resolve(const char *spec, char *const *layers_lowest_first, uid_t *uid, gid_t *gid,
+                 struct vessel_error *err);
+
+/* rm -rf of parent/name without following symlinks. */
+int engine_remove_tree(int parent, const char *name, struct vessel_error *err);
+
+/* Removes the runtime state, the directory and the name; best effort. */
+int engine_destroy(struct engine *e, const char *id, const char *name);
+
+/* The default seccomp profile (linux.seccomp) for a container with the
+ * capabilities set in caps (indexed by number). */
+json_t *profile_seccomp_json(const bool caps[64]);

@@ -1,0 +1,339 @@
+/* `vessel run` in the foreground: image -> overlay root -> bundle -> the
+ * runtime in-process; this process is the container's monitor until it
+ * exits, holding the container directory's lock. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/internal.h"
+#include "runtime/runtime.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#define DETACH_WAIT_MS 30000
+
+static char *now_rfc3339(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64], *out = NULL;
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+static int check_binds(const struct engine_run_opts *o, struct vessel_error *err)
+{
+  for (size_t i = 0; i < o->n_binds; i++) {
+    const struct engine_bind *b = &o->binds[i];
+    struct stat st;
+    if (b->source[0] != '/' || b->destination[0] != '/')
+      return vessel_error_set(err, 0, "volume `%s:%s`: both paths must be absolute",
+                              b->source, b->destination);
+    if (stat(b->source, &st) < 0)
+      return vessel_error_set(err, errno, "volume source `%s`", b->source);
+  }
+  return 0;
+}
+
+struct run_state {
+  struct engine *e;
+  struct engine_container rec;
+  int dirfd;
+  int lock;
+  bool made; /* a directory and a name exist and must go on failure */
+  struct image_config img;
+  struct image_info info;
+  char **layers;
+  char *dir, *upper, *work, *rootfs;
+};
+
+static void run_state_clear(struct run_state *s)
+{
+  if (s->made)
+    engine_destroy(s->e, s->rec.id, s->rec.name);
+  engine_container_clear(&s->rec);
+  if (s->dirfd >= 0)
+    close(s->dirfd);
+  if (s->lock >= 0)
+    close(s->lock);
+  image_config_free(&s->img);
+  image_info_free(&s->info);
+  strv_free(s->layers);
+  free(s->dir);
+  free(s->upper);
+  free(s->work);
+  free(s->rootfs);
+}
+
+/* containers/<id>/ with the lock taken, upper/, work/, rootfs/. */
+static int make_dir(struct run_state *s, struct vessel_error *err)
+{
+  if (mkdirat(s->e->containers_fd, s->rec.id, 0700) < 0)
+    return vessel_error_set(err, errno, "create the container directory `%s`", s->rec.id);
+  s->dirfd = openat(s->e->containers_fd, s->rec.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (s->dirfd < 0)
+    return vessel_error_set(err, errno, "open the container directory `%s`", s->rec.id);
+  s->lock = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (s->lock < 0 || flock(s->lock, LOCK_EX) < 0)
+    return vessel_error_set(err, errno, "lock container `%s`", s->rec.id);
+  static const char *const dirs[] = {"upper", "work", "rootfs"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+    if (mkdirat(s->dirfd, dirs[i], i == 2 ? 0755 : 0700) < 0)
+      return vessel_error_set(err, errno, "create `%s` of container `%s`", dirs[i], s->rec.id);
+  return 0;
+}
+
+static int exec_failure_status(const struct vessel_error *err)
+{
+  if (!strstr(err->msg, "exec `"))
+    return -1;
+  if (err->code == ENOENT)
+    return ENGINE_EXIT_NOT_FOUND;
+  if (err->code == EACCES)
+    return ENGINE_EXIT_CANNOT_EXEC;
+  return -1;
+}
+
+/* Everything before the container starts: the image, the checks of the
+ * flags, then the name, the directory, config.json and the record. */
+static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct run_state *s,
+                       struct vessel_error *err)
+{
+  _cleanup_free_ char *config = NULL;
+  if (o->name && name_check(o->name, err) < 0)
+    return -1;
+  if (check_binds(o, err) < 0)
+    return -1;
+  if (image_resolve(e->images, o->image, &s->img, &s->layers, &s->info, err) < 0)
+    return -1;
+  uid_t uid;
+  gid_t gid;
+  const char *user = o->user ? o->user : s->img.user;
+  if (user_resolve(user, s->layers, &uid, &gid, err) < 0)
+    return -1;
+  if (engine_id_new(s->rec.id, err) < 0)
+    return -1;
+  /* everything that bad input can break is checked before anything exists */
+  struct bundle_input in = {.id = s->rec.id, .opts = o, .image = &s->img, .uid = uid, .gid = gid};
+  if (!(config = bundle_config_json(&in, err)))
+    return -1;
+  char hostname[13];
+  snprintf(hostname, sizeof hostname, "%.12s", s->rec.id);
+  if (!(s->rec.cmd = bundle_args(o, &s->img, err)) ||
+      !(s->rec.env = bundle_env(o, &s->img, uid, o->hostname ? o->hostname : hostname, err)))
+    return -1;
+  const char *cwd = o->workdir                                       ? o->workdir
+                    : s->img.working_dir && s->img.working_dir[0] ? s->img.working_dir
+                                                                   : "/";
+  if (asprintf(&s->dir, "%s/containers/%s", e->root, s->rec.id) < 0 ||
+      asprintf(&s->upper, "%s/upper", s->dir) < 0 || asprintf(&s->work, "%s/work", s->dir) < 0 ||
+      asprintf(&s->rootfs, "%s/rootfs", s->dir) < 0 ||
+      asprintf(&s->rec.user, "%u:%u", uid, gid) < 0 || !(s->rec.workdir = strdup(cwd)) ||
+      !(s->rec.hostname = strdup(o->hostname ? o->hostname : hostname)) ||
+      !(s->rec.image = strdup(o->image)) ||
+      !(s->rec.image_id = strdup(s->info.id ? s->info.id : "")) ||
+      !(s->rec.created = now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
+    return vessel_error_set(err, ENOMEM, "container record");
+  s->rec.auto_remove = o->remove;
+
+  if (o->name) {
+    if (name_reserve(e->names_fd, o->name, s->rec.id, err) < 0)
+      return -1;
+    if (!(s->rec.name = strdup(o->name))) {
+      name_release(e->names_fd, o->name, s->rec.id);
+      return vessel_error_set(err, ENOMEM, "container name");
+    }
+  } else if (name_generate(e->names_fd, s->rec.id, &s->rec.name, err) < 0) {
+    return -1;
+  }
+  s->made = true;
+  if (make_dir(s, err) < 0 ||
+      fs_write_atomic(s->dirfd, "config.json", config, strlen(config), true, err) < 0 ||
+      record_save(s->dirfd, &s->rec, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The monitor's part: the overlay, the runtime, the exit recorded. Returns
+ * the exit status (126/127 with err filled when the command could not
+ * start) or -1 when the engine failed. */
+static int run_monitor(struct run_state *s, const struct engine_run_opts *o,
+                       struct vessel_error *err)
+{
+  if (rootfs_private_namespace(err) < 0 ||
+      rootfs_mount(s->rootfs, s->layers, s->upper, s->work, err) < 0)
+    return -1;
+  s->rec.state = ENGINE_RUNNING;
+  if (record_save(s->dirfd, &s->rec, err) < 0)
+    return -1;
+  struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
+  struct runtime_create_opts co = {.id = s->rec.id, .bundle = s->dir};
+  int status = 0;
+  int r = runtime_run(&ctx, &co, false, &status, err);
+  umount2(s->rootfs, MNT_DETACH);
+  if (r < 0) {
+    status = exec_failure_status(err);
+    if (status < 0)
+      return -1; /* the engine failed: nothing of the container stays */
+    struct vessel_error derr = {0};
+    runtime_delete(&ctx, s->rec.id, true, &derr);
+  }
+  s->rec.state = ENGINE_EXITED;
+  s->rec.exit_code = status;
+  struct vessel_error serr = {0};
+  /* rm -f may have taken the directory away: nothing left to record */
+  if (!o->remove && record_save(s->dirfd, &s->rec, &serr) < 0)
+    log_debug("%s", serr.msg);
+  s->made = o->remove;
+  return status;
+}
+
+int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_error *err)
+{
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  int ret = run_prepare(e, o, &s, err);
+  if (ret == 0)
+    ret = run_monitor(&s, o, err);
+  run_state_clear(&s);
+  return ret;
+}
+
+/* What the monitor tells the waiting command: nothing when the container
+ * started (or ran to its end), else one status byte and the error text. */
+static void monitor_report(int fd, int status, const struct vessel_error *err)
+{
+  char buf[1 + VESSEL_ERROR_MAX];
+  buf[0] = (char)(status < 0 ? ENGINE_EXIT_FAILED : status);
+  size_t n = strnlen(err->msg, VESSEL_ERROR_MAX - 1);
+  memcpy(buf + 1, err->msg, n);
+  if (write(fd, buf, n + 1) < 0)
+    log_debug("report to the waiting command: %s", strerror(errno));
+}
+
+/* True once the container's command runs: its init is running and no
+ * longer this binary (the runtime's init execs the command last, and an
+ * exec that fails is reported by the monitor instead). */
+static bool container_started(struct engine *e, const char *id)
+{
+  struct runtime_ctx ctx = {.state_root = e->runtime_root};
+  struct container_info info = {0};
+  struct vessel_error ignored;
+  if (runtime_info(&ctx, id, &info, &ignored) < 0)
+    return false;
+  bool up = (info.status == CONTAINER_RUNNING || info.status == CONTAINER_PAUSED) && info.pid > 0;
+  if (up) {
+    char exe[64];
+    struct stat theirs, ours;
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)info.pid);
+    up = stat(exe, &theirs) == 0 && stat("/proc/self/exe", &ours) == 0 &&
+         (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino);
+  }
+  container_info_free(&info);
+  return up;
+}
+
+/* The monitor outlives the command that started it: it must not keep the
+ * caller's inherited fds (a test's output pipe, a terminal) open. Ours are
+ * all close-on-exec; what is not was inherited. */
+static void close_inherited_fds(void)
+{
+  DIR *d = opendir("/proc/self/fd");
+  if (!d)
+    return;
+  int self = dirfd(d);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    unsigned long long fd;
+    if (parse_u64(de->d_name, &fd) < 0 || fd <= 2 || (int)fd == self)
+      continue;
+    int flags = fcntl((int)fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+      close((int)fd);
+  }
+  closedir(d);
+}
+
+int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
+                        struct vessel_error *err)
+{
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  int ret = -1;
+  _cleanup_close_ int log_fd = -1, null_fd = -1, rd = -1, wr = -1;
+  if (run_prepare(e, o, &s, err) < 0)
+    goto out;
+  log_fd = openat(s.dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int p[2];
+  if (log_fd < 0 || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+    vessel_error_set(err, errno, "set up the monitor of `%s`", s.rec.id);
+    goto out;
+  }
+  rd = p[0];
+  wr = p[1];
+  pid_t pid = fork();
+  if (pid < 0) {
+    vessel_error_set(err, errno, "fork the monitor of `%s`", s.rec.id);
+    goto out;
+  }
+  if (pid == 0) {
+    /* the monitor: its own session, the container's output to its log */
+    close(TAKE_FD(rd));
+    close_inherited_fds();
+    setsid();
+    if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+      _exit(ENGINE_EXIT_FAILED);
+    struct vessel_error merr = {0};
+    int status = run_monitor(&s, o, &merr);
+    if (status < 0 || merr.msg[0])
+      monitor_report(wr, status, &merr);
+    run_state_clear(&s);
+    _exit(status < 0 ? ENGINE_EXIT_FAILED : 0);
+  }
+  /* the monitor owns the container now, and cleans up when it fails */
+  close(TAKE_FD(wr));
+  s.made = false;
+  memcpy(id, s.rec.id, 65);
+  for (int waited = 0;; waited += 20) {
+    struct pollfd pfd = {.fd = rd, .events = POLLIN};
+    int n = poll(&pfd, 1, 20);
+    if (n > 0) {
+      char buf[1 + VESSEL_ERROR_MAX];
+      ssize_t got = read(rd, buf, sizeof buf - 1);
+      if (got <= 0) { /* the monitor is done: the container started and ended */
+        ret = 0;
+        break;
+      }
+      buf[got] = '\0';
+      waitpid(pid, NULL, 0);
+      vessel_error_set(err, 0, "%s", buf + 1);
+      ret = (unsigned char)buf[0] == ENGINE_EXIT_FAILED ? -1 : (unsigned char)buf[0];
+      break;
+    }
+    if (container_started(e, s.rec.id)) {
+      ret = 0;
+      break;
+    }
+    if (waited >= DETACH_WAIT_MS) {
+      vessel_error_set(err, ETIMEDOUT, "container `%s` did not start", s.rec.name);
+      break;
+    }
+  }
+out:
+  run_state_clear(&s);
+  return ret;
+}

@@ -1,0 +1,59 @@
+/* vessel's command line: docker's verbs over libvessel's engine. Each verb is
+ * one function in the table of main.c; only main() prints a fatal error and
+ * picks the exit code. */
+#pragma once
+#include <stdbool.h>
+
+#include "engine/engine.h"
+#include "util/error.h"
+
+#define CLI_EXIT_FAILED 125
+
+struct cli {
+  const char *root;
+  const char *runroot;
+  char **argv; /* the whole command line, for the re-exec of run */
+  struct engine *engine; /* opened on first use */
+};
+
+/* A command returns the process exit code; on failure it fills err and
+ * returns -1 (main prints err and exits 125). */
+typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv, struct vessel_error *err);
+
+struct cli_command {
+  const char *name;
+  cli_command_fn fn;
+  const char *args;    /* positional arguments for the usage line */
+  const char *summary;
+  const char *usage;   /* options text for --help */
+};
+
+int cmd_run(struct cli *, int, char **, struct vessel_error *);
+int cmd_ps(struct cli *, int, char **, struct vessel_error *);
+int cmd_rm(struct cli *, int, char **, struct vessel_error *);
+int cmd_logs(struct cli *, int, char **, struct vessel_error *);
+int cmd_inspect(struct cli *, int, char **, struct vessel_error *);
+int cmd_import(struct cli *, int, char **, struct vessel_error *);
+int cmd_images(struct cli *, int, char **, struct vessel_error *);
+int cmd_rmi(struct cli *, int, char **, struct vessel_error *);
+int cmd_tag(struct cli *, int, char **, struct vessel_error *);
+int cmd_image(struct cli *, int, char **, struct vessel_error *);
+int cmd_image_inspect(struct cli *, int, char **, struct vessel_error *);
+int cmd_version(struct cli *, int, char **, struct vessel_error *);
+
+/* Prints the help of a command ("image import" for subcommands). */
+void cli_print_help(const char *name);
+
+#define CLI_HELP 0x100
+/* getopt_long over a command's argv; shortopts start with "+:" (stop at the
+ * first positional, ':' for a missing value); --help prints the help and returns CLI_HELP; a bad flag fills
+ * err and returns '?'. */
+struct option;
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts, struct vessel_error *err);
+
+/* The engine, opened on first use with the global --root and --runroot. */
+struct engine *cli_engine(struct cli *cli, struct vessel_error *err);
+
+/* Writes s as a JSON string body (no quotes) to stdout. */
+void cli_json_escape(const char *s);

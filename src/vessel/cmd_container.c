@@ -1,0 +1,230 @@
+/* ps, rm and inspect: containers at rest, from their records. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util/cleanup.h"
+
+static int parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err)
+{
+  if (strcmp(s, "json") == 0)
+    *json = true;
+  else if (strcmp(s, "table") == 0)
+    *json = false;
+  else
+    return vessel_error_set(err, 0, "%s: --format must be table or json, not `%s`", cmd, s);
+  return 0;
+}
+
+static void print_command(char *const *cmd, int width)
+{
+  char buf[256] = "";
+  size_t n = 0;
+  for (size_t i = 0; cmd && cmd[i] && n < sizeof buf - 1; i++)
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", cmd[i]);
+  if (n >= sizeof buf)
+    n = sizeof buf - 1;
+  if (width > 3 && strlen(buf) > (size_t)width)
+    memcpy(buf + width - 3, "...", 4);
+  char quoted[sizeof buf + 2];
+  snprintf(quoted, sizeof quoted, "\"%s\"", buf);
+  printf("%-*s", width + 4, quoted);
+}
+
+static const char *status_text(const struct engine_container *c, char buf[64])
+{
+  switch (c->state) {
+  case ENGINE_CREATED: return "Created";
+  case ENGINE_RUNNING: return "Up";
+  case ENGINE_EXITED:
+    if (c->exit_code < 0)
+      return "Exited (unknown)";
+    snprintf(buf, 64, "Exited (%d)", c->exit_code);
+    return buf;
+  }
+  return "Unknown";
+}
+
+int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"all", no_argument, NULL, 'a'},      {"quiet", no_argument, NULL, 'q'},
+      {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool all = false, quiet = false, json = false;
+  int c;
+  while ((c = cli_getopt("ps", argc, argv, "+:aq", opts, err)) != -1) {
+    switch (c) {
+    case 'a': all = true; break;
+    case 'q': quiet = true; break;
+    case 'f':
+      if (parse_format("ps", optarg, &json, err) < 0)
+        return -1;
+      break;
+    case CLI_HELP: return 0;
+    default: return -1;
+    }
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "ps: takes no arguments");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  struct engine_container *v = NULL;
+  size_t n = 0;
+  if (engine_list(e, &v, &n, err) < 0)
+    return -1;
+  if (json)
+    printf("[");
+  else if (!quiet)
+    printf("%-14s%-20s%-22s%-32s%-20s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+           "STATUS", "NAMES");
+  bool first = true;
+  for (size_t i = 0; i < n; i++) {
+    const struct engine_container *ct = &v[i];
+    if (!all && ct->state != ENGINE_RUNNING)
+      continue;
+    char sbuf[64];
+    if (quiet && !json) {
+      printf("%.12s\n", ct->id);
+    } else if (json) {
+      printf("%s\n  {\"Id\": \"%s\", \"Names\": [\"", first ? "" : ",", ct->id);
+      cli_json_escape(ct->name);
+      printf("\"], \"Image\": \"");
+      cli_json_escape(ct->image);
+      printf("\", \"Command\": [");
+      for (size_t k = 0; ct->cmd && ct->cmd[k]; k++) {
+        printf("%s\"", k ? ", " : "");
+        cli_json_escape(ct->cmd[k]);
+        printf("\"");
+      }
+      printf("], \"Created\": \"%s\", \"State\": \"%s\", \"ExitCode\": %d, \"Status\": \"%s\"}",
+             ct->created, engine_state_name(ct->state), ct->exit_code, status_text(ct, sbuf));
+    } else {
+      printf("%-14.12s%-20s", ct->id, ct->image);
+      print_command(ct->cmd, 20);
+      printf("%-32s%-20s%s\n", ct->created, status_text(ct, sbuf), ct->name);
+    }
+    first = false;
+  }
+  if (json)
+    printf("%s]\n", first ? "" : "\n");
+  engine_list_free(v, n);
+  return 0;
+}
+
+int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"force", no_argument, NULL, 'f'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool force = false;
+  int c;
+  while ((c = cli_getopt("rm", argc, argv, "+:f", opts, err)) != -1) {
+    switch (c) {
+    case 'f': force = true; break;
+    case CLI_HELP: return 0;
+    default: return -1;
+    }
+  }
+  if (optind >= argc)
+    return vessel_error_set(err, 0, "rm: missing container name or id");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  /* docker goes on past a failure and reports it at the end */
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    if (engine_remove(e, argv[i], force, &one) < 0) {
+      if (ret < 0)
+        fprintf(stderr, "vessel: %s\n", err->msg);
+      *err = one;
+      ret = -1;
+      continue;
+    }
+    printf("%s\n", argv[i]);
+  }
+  return ret;
+}
+
+int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt("inspect", argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  if (optind >= argc)
+    return vessel_error_set(err, 0, "inspect: missing container name or id");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  /* all or nothing: a half-printed array is no JSON */
+  size_t n = (size_t)(argc - optind);
+  _cleanup_free_ char **docs = calloc(n, sizeof *docs);
+  if (!docs)
+    return vessel_error_set(err, ENOMEM, "inspect");
+  int ret = 0;
+  for (size_t i = 0; i < n && ret == 0; i++) {
+    struct engine_container ct = {0};
+    if (engine_lookup(e, argv[optind + (int)i], &ct, err) < 0 ||
+        !(docs[i] = engine_inspect_json(e, &ct, err)))
+      ret = -1;
+    engine_container_clear(&ct);
+  }
+  if (ret == 0) {
+    printf("[");
+    for (size_t i = 0; i < n; i++)
+      printf("%s%s", i ? ",\n" : "\n", docs[i]);
+    printf("\n]\n");
+  }
+  for (size_t i = 0; i < n; i++)
+    free(docs[i]);
+  return ret;
+}
+
+int cmd_logs(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt("logs", argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  if (argc - optind != 1)
+    return vessel_error_set(err, 0, "logs: needs one container name or id");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  struct engine_container ct = {0};
+  if (engine_lookup(e, argv[optind], &ct, err) < 0)
+    return -1;
+  _cleanup_close_ int fd = engine_open_output(e, &ct, err);
+  engine_container_clear(&ct);
+  if (fd < 0)
+    return -1;
+  fflush(stdout);
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return vessel_error_set(err, errno, "read the logs");
+    if (n == 0)
+      return 0;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return vessel_error_set(err, errno, "write the logs");
+      off += w;
+    }
+  }
+}

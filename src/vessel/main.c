@@ -1,0 +1,174 @@
+/* vessel: a daemonless container engine with docker's command line. main()
+ * parses the global flags, sets up logging and dispatches to one command. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "selfclone.h"
+#include "util/log.h"
+
+#define VESSEL_VERSION "0.1.0"
+
+static const struct cli_command commands[] = {
+    {"run", cmd_run, "IMAGE [COMMAND [ARG...]]", "run a command in a new container",
+     "  -d, --detach              run in the background and print the id\n"
+     "      --rm                  remove the container when it exits\n"
+     "      --name NAME           name the container (default vessel_<n>)\n"
+     "  -e, --env KEY=VALUE       set an environment variable (repeatable; KEY alone\n"
+     "                            passes the caller's value)\n"
+     "  -w, --workdir DIR         working directory inside the container\n"
+     "  -u, --user UID[:GID]      user (and group) to run as; names from the image\n"
+     "      --entrypoint CMD      replace the image's entrypoint (\"\" clears it)\n"
+     "  -h, --hostname NAME       the container's host name (default: short id)\n"
+     "      --network none|host   a new empty network namespace (default) or the host's\n"
+     "  -v, --volume SRC:DST[:ro] bind mount a host directory or file\n"
+     "      --read-only           mount the root file system read-only\n"
+     "      --cap-add CAP         add a capability (repeatable, ALL for all)\n"
+     "      --cap-drop CAP        drop a capability (repeatable, ALL for all)\n"
+     "  -m, --memory BYTES        memory limit (suffix b, k, m, g)\n"
+     "      --pids-limit N        limit on the number of processes\n"
+     "      --security-opt seccomp=unconfined  no seccomp filter (default: the\n"
+     "                            default profile, an allow-list)\n"},
+    {"ps", cmd_ps, "", "list containers",
+     "  -a, --all                 show every container (default: only running)\n"
+     "  -q, --quiet               print only the ids\n"
+     "      --format table|json   output format (default table)\n"},
+    {"rm", cmd_rm, "CONTAINER...", "remove containers",
+     "  -f, --force               kill a running container first\n"},
+    {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
+    {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array", ""},
+    {"import", cmd_import, "TARBALL NAME", "import a root file system tarball as an image",
+     "  -c, --change INSTR        apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"
+     "                            WORKDIR, USER, LABEL, STOPSIGNAL; repeatable)\n"},
+    {"images", cmd_images, "", "list images",
+     "  -q, --quiet               print only the image ids\n"
+     "      --format table|json   output format (default table)\n"},
+    {"rmi", cmd_rmi, "IMAGE...", "remove image names (and images no name is left on)", ""},
+    {"tag", cmd_tag, "SOURCE TARGET", "give an image another name", ""},
+    {"image", cmd_image, "COMMAND", "manage images: import, ls, rm, tag, inspect", ""},
+    {"image inspect", cmd_image_inspect, "IMAGE...", "print images as a JSON array", ""},
+    {"version", cmd_version, "", "print the version", ""},
+};
+
+void cli_print_help(const char *name)
+{
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(commands[i].name, name) != 0)
+      continue;
+    printf("usage: vessel [global options] %s [options]%s%s\n\n%s\n", name,
+           commands[i].args[0] ? " " : "", commands[i].args, commands[i].summary);
+    if (commands[i].usage[0])
+      printf("\noptions:\n%s", commands[i].usage);
+    printf("      --help                show this help\n");
+    return;
+  }
+}
+
+static void usage(FILE *f)
+{
+  fprintf(f, "usage: vessel [global options] COMMAND [options] [ARGS]\n\n"
+             "A daemonless container engine.\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nglobal options:\n"
+             "  --root DIR               persistent state (default /var/lib/vessel, env VESSEL_ROOT)\n"
+             "  --runroot DIR            runtime state (default /run/vessel, env VESSEL_RUNROOT)\n"
+             "  --log-level LEVEL        error, warning (default), info or debug\n"
+             "  -v, --version            print the version\n"
+             "  -h, --help               show this help\n");
+}
+
+static void log_sink(enum vessel_log_level level, const char *msg, void *data)
+{
+  (void)data;
+  fprintf(stderr, "vessel: %s%s\n", level == VESSEL_LOG_WARNING ? "warning: " : "", msg);
+}
+
+static int parse_level(const char *s, enum vessel_log_level *out)
+{
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(s, names[i]) == 0) {
+      *out = (enum vessel_log_level)i;
+      return 0;
+    }
+  return -1;
+}
+
+int cmd_version(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt("version", argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  printf("vessel version %s\n", VESSEL_VERSION);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  const char *env_root = getenv("VESSEL_ROOT"), *env_runroot = getenv("VESSEL_RUNROOT");
+  struct cli cli = {
+      .root = env_root && env_root[0] ? env_root : "/var/lib/vessel",
+      .runroot = env_runroot && env_runroot[0] ? env_runroot : "/run/vessel",
+      .argv = argv,
+  };
+  enum vessel_log_level level = VESSEL_LOG_WARNING;
+  static const struct option opts[] = {
+      {"root", required_argument, NULL, 'r'},    {"runroot", required_argument, NULL, 'R'},
+      {"log-level", required_argument, NULL, 'l'}, {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+  };
+  vessel_log_set_sink(log_sink, NULL, level);
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r': cli.root = optarg; break;
+    case 'R': cli.runroot = optarg; break;
+    case 'l':
+      if (parse_level(optarg, &level) < 0) {
+        fprintf(stderr, "vessel: --log-level must be error, warning, info or debug, not `%s`\n",
+                optarg);
+        return CLI_EXIT_FAILED;
+      }
+      break;
+    case 'v': printf("vessel version %s\n", VESSEL_VERSION); return 0;
+    case 'h': usage(stdout); return 0;
+    default:
+      fprintf(stderr, "vessel: unknown global option `%s` (see vessel --help)\n", argv[optind - 1]);
+      return CLI_EXIT_FAILED;
+    }
+  }
+  vessel_log_set_sink(log_sink, NULL, level);
+  if (optind >= argc) {
+    usage(stderr);
+    return CLI_EXIT_FAILED;
+  }
+  int cmd_index = optind;
+  const char *name = argv[cmd_index];
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(commands[i].name, name) != 0)
+      continue;
+    struct vessel_error err = {0};
+    /* run enters a container from this process: not as the host's binary */
+    if (strcmp(name, "run") == 0 && selfclone_ensure(argv, &err) < 0) {
+      log_error("%s", err.msg);
+      return CLI_EXIT_FAILED;
+    }
+    optind = 0; /* full getopt reset for the command's own flags */
+    int r = commands[i].fn(&cli, argc - cmd_index, argv + cmd_index, &err);
+    if (cli.engine)
+      engine_close(cli.engine);
+    if (r < 0) {
+      log_error("%s", err.msg);
+      return CLI_EXIT_FAILED;
+    }
+    return r;
+  }
+  log_error("unknown command `%s` (see vessel --help)", name);
+  return CLI_EXIT_FAILED;
+}
