@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "selfclone.h"
+#include "util/selfclone.h"
 #include "util/log.h"
 
 #define VESSEL_VERSION "0.1.0"

@@ -12,7 +12,7 @@
 struct cli {
   const char *root;
   const char *runroot;
-  char **argv; /* the whole command line, for the re-exec of run */
+  char **argv;           /* the whole command line, for the re-exec of run */
   struct engine *engine; /* opened on first use */
 };
 
@@ -23,9 +23,9 @@ typedef int (*cli_command_fn)(struct cli *cli, int argc, char **argv, struct ves
 struct cli_command {
   const char *name;
   cli_command_fn fn;
-  const char *args;    /* positional arguments for the usage line */
+  const char *args; /* positional arguments for the usage line */
   const char *summary;
-  const char *usage;   /* options text for --help */
+  const char *usage; /* options text for --help */
 };
 
 int cmd_run(struct cli *, int, char **, struct vessel_error *);
@@ -46,8 +46,8 @@ void cli_print_help(const char *name);
 
 #define CLI_HELP 0x100
 /* getopt_long over a command's argv; shortopts start with "+:" (stop at the
- * first positional, ':' for a missing value); --help prints the help and returns CLI_HELP; a bad flag fills
- * err and returns '?'. */
+ * first positional, ':' for a missing value); --help prints the help and returns CLI_HELP; a bad
+ * flag fills err and returns '?'. */
 struct option;
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const struct option *longopts, struct vessel_error *err);

@@ -38,8 +38,10 @@ static void print_command(char *const *cmd, int width)
 static const char *status_text(const struct engine_container *c, char buf[64])
 {
   switch (c->state) {
-  case ENGINE_CREATED: return "Created";
-  case ENGINE_RUNNING: return "Up";
+  case ENGINE_CREATED:
+    return "Created";
+  case ENGINE_RUNNING:
+    return "Up";
   case ENGINE_EXITED:
     if (c->exit_code < 0)
       return "Exited (unknown)";
@@ -52,22 +54,30 @@ static const char *status_text(const struct engine_container *c, char buf[64])
 int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
-      {"all", no_argument, NULL, 'a'},      {"quiet", no_argument, NULL, 'q'},
-      {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, CLI_HELP},
+      {"all", no_argument, NULL, 'a'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"format", required_argument, NULL, 'f'},
+      {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
   bool all = false, quiet = false, json = false;
   int c;
   while ((c = cli_getopt("ps", argc, argv, "+:aq", opts, err)) != -1) {
     switch (c) {
-    case 'a': all = true; break;
-    case 'q': quiet = true; break;
+    case 'a':
+      all = true;
+      break;
+    case 'q':
+      quiet = true;
+      break;
     case 'f':
       if (parse_format("ps", optarg, &json, err) < 0)
         return -1;
       break;
-    case CLI_HELP: return 0;
-    default: return -1;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
     }
   }
   if (optind < argc)
@@ -82,8 +92,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (json)
     printf("[");
   else if (!quiet)
-    printf("%-14s%-20s%-22s%-32s%-20s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-           "STATUS", "NAMES");
+    printf("%-14s%-20s%-22s%-32s%-20s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
+           "NAMES");
   bool first = true;
   for (size_t i = 0; i < n; i++) {
     const struct engine_container *ct = &v[i];
@@ -129,9 +139,13 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   int c;
   while ((c = cli_getopt("rm", argc, argv, "+:f", opts, err)) != -1) {
     switch (c) {
-    case 'f': force = true; break;
-    case CLI_HELP: return 0;
-    default: return -1;
+    case 'f':
+      force = true;
+      break;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
     }
   }
   if (optind >= argc)

@@ -45,8 +45,10 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct vessel_error *err)
         return vessel_error_set(err, 0, "import: too many --change flags");
       changes[n++] = optarg;
       break;
-    case CLI_HELP: return 0;
-    default: return -1;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
     }
   }
   if (argc - optind != 2)
@@ -92,15 +94,18 @@ int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   int c;
   while ((c = cli_getopt("images", argc, argv, "+:q", opts, err)) != -1) {
     switch (c) {
-    case 'q': quiet = true; break;
+    case 'q':
+      quiet = true;
+      break;
     case 'f':
       if (strcmp(optarg, "json") && strcmp(optarg, "table"))
-        return vessel_error_set(err, 0, "images: --format must be table or json, not `%s`",
-                                optarg);
+        return vessel_error_set(err, 0, "images: --format must be table or json, not `%s`", optarg);
       json = strcmp(optarg, "json") == 0;
       break;
-    case CLI_HELP: return 0;
-    default: return -1;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
     }
   }
   if (optind < argc)
@@ -115,9 +120,9 @@ int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (json) {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
-      json_array_append_new(a, json_pack("{s:s?, s:s?, s:s?, s:I}", "Name", v[i].name, "Id",
-                                         v[i].id, "Created", v[i].created, "Size",
-                                         (json_int_t)v[i].size));
+      json_array_append_new(a,
+                            json_pack("{s:s?, s:s?, s:s?, s:I}", "Name", v[i].name, "Id", v[i].id,
+                                      "Created", v[i].created, "Size", (json_int_t)v[i].size));
     char *text = a ? json_dumps(a, JSON_INDENT(2)) : NULL;
     json_decref(a);
     if (text)
@@ -213,17 +218,16 @@ static char *image_doc(struct image_store *s, const char *ref, struct vessel_err
   char *text = NULL;
   if (image_resolve(s, ref, &cfg, &layers, &info, err) < 0)
     return NULL;
-  json_t *config = json_pack("{s:o, s:o, s:o, s:s?, s:s?, s:o, s:s?}", "Entrypoint",
-                             strv_json(cfg.entrypoint), "Cmd", strv_json(cfg.cmd), "Env",
-                             strv_json(cfg.env), "WorkingDir", cfg.working_dir, "User", cfg.user,
-                             "Labels", labels_json(cfg.labels), "StopSignal", cfg.stop_signal);
+  json_t *config =
+      json_pack("{s:o, s:o, s:o, s:s?, s:s?, s:o, s:s?}", "Entrypoint", strv_json(cfg.entrypoint),
+                "Cmd", strv_json(cfg.cmd), "Env", strv_json(cfg.env), "WorkingDir", cfg.working_dir,
+                "User", cfg.user, "Labels", labels_json(cfg.labels), "StopSignal", cfg.stop_signal);
   json_t *names = json_array();
   if (names && info.name)
     json_array_append_new(names, json_string(info.name));
   json_t *o = json_pack("{s:s?, s:o, s:s?, s:s?, s:I, s:o, s:o}", "Id", info.id, "RepoTags", names,
                         "ManifestDigest", info.manifest_digest, "Created", info.created, "Size",
-                        (json_int_t)info.size, "Config", config, "Layers",
-                        strv_json(layers));
+                        (json_int_t)info.size, "Config", config, "Layers", strv_json(layers));
   if (o)
     text = json_dumps(o, JSON_INDENT(2));
   if (!text)
@@ -271,8 +275,8 @@ int cmd_image(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     const char *verb;
     cli_command_fn fn;
   } verbs[] = {
-      {"import", cmd_import}, {"ls", cmd_images},  {"list", cmd_images},
-      {"rm", cmd_rmi},        {"tag", cmd_tag},    {"inspect", cmd_image_inspect},
+      {"import", cmd_import}, {"ls", cmd_images}, {"list", cmd_images},
+      {"rm", cmd_rmi},        {"tag", cmd_tag},   {"inspect", cmd_image_inspect},
   };
   if (argc < 2)
     return vessel_error_set(err, 0, "image: missing command (see vessel image --help)");
@@ -284,6 +288,5 @@ int cmd_image(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     if (strcmp(argv[1], verbs[i].verb) == 0)
       return verbs[i].fn(cli, argc - 1, argv + 1, err);
-  return vessel_error_set(err, 0, "image: unknown command `%s` (see vessel image --help)",
-                          argv[1]);
+  return vessel_error_set(err, 0, "image: unknown command `%s` (see vessel image --help)", argv[1]);
 }

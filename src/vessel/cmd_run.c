@@ -49,8 +49,7 @@ static int parse_volume(char *spec, struct engine_bind *b, struct vessel_error *
                             "are not supported yet)",
                             parts[0]);
   if (parts[1][0] != '/')
-    return vessel_error_set(err, 0, "run: volume destination `%s` must be absolute",
-                            parts[1]);
+    return vessel_error_set(err, 0, "run: volume destination `%s` must be absolute", parts[1]);
   b->source = parts[0];
   b->destination = parts[1];
   b->readonly = false;
@@ -106,9 +105,15 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
     long long n;
     switch (c) {
-    case OPT_RM: o.remove = true; break;
-    case 'd': detach = true; break;
-    case OPT_NAME: o.name = optarg; break;
+    case OPT_RM:
+      o.remove = true;
+      break;
+    case 'd':
+      detach = true;
+      break;
+    case OPT_NAME:
+      o.name = optarg;
+      break;
     case 'e':
       if (strlist_add(&env, optarg, "--env", err) < 0)
         goto out;
@@ -120,8 +125,12 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       }
       o.workdir = optarg;
       break;
-    case 'u': o.user = optarg; break;
-    case OPT_ENTRYPOINT: o.entrypoint = optarg; break;
+    case 'u':
+      o.user = optarg;
+      break;
+    case OPT_ENTRYPOINT:
+      o.entrypoint = optarg;
+      break;
     case 'h':
       if (!optarg[0] || strlen(optarg) > 64 || strchr(optarg, '/')) {
         vessel_error_set(err, 0, "run: bad --hostname `%s`", optarg);
@@ -133,8 +142,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       if (strcmp(optarg, "host") == 0)
         o.network_host = true;
       else if (strcmp(optarg, "none") != 0) {
-        vessel_error_set(err, 0, "run: --network `%s`: only none and host are supported",
-                         optarg);
+        vessel_error_set(err, 0, "run: --network `%s`: only none and host are supported", optarg);
         goto out;
       }
       break;
@@ -154,7 +162,9 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       o.n_binds++;
       break;
     }
-    case OPT_READ_ONLY: o.read_only = true; break;
+    case OPT_READ_ONLY:
+      o.read_only = true;
+      break;
     case OPT_CAP_ADD:
       if (strlist_add(&cap_add, optarg, "--cap-add", err) < 0)
         goto out;
@@ -185,8 +195,11 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       }
       o.seccomp_unconfined = true;
       break;
-    case CLI_HELP: ret = 0; goto out;
-    default: goto out;
+    case CLI_HELP:
+      ret = 0;
+      goto out;
+    default:
+      goto out;
     }
   }
   if (optind >= argc) {

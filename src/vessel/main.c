@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "selfclone.h"
+#include "util/selfclone.h"
 #include "util/log.h"
 
 #define VESSEL_VERSION "0.1.0"
@@ -73,12 +73,13 @@ static void usage(FILE *f)
              "A daemonless container engine.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\nglobal options:\n"
-             "  --root DIR               persistent state (default /var/lib/vessel, env VESSEL_ROOT)\n"
-             "  --runroot DIR            runtime state (default /run/vessel, env VESSEL_RUNROOT)\n"
-             "  --log-level LEVEL        error, warning (default), info or debug\n"
-             "  -v, --version            print the version\n"
-             "  -h, --help               show this help\n");
+  fprintf(f,
+          "\nglobal options:\n"
+          "  --root DIR               persistent state (default /var/lib/vessel, env VESSEL_ROOT)\n"
+          "  --runroot DIR            runtime state (default /run/vessel, env VESSEL_RUNROOT)\n"
+          "  --log-level LEVEL        error, warning (default), info or debug\n"
+          "  -v, --version            print the version\n"
+          "  -h, --help               show this help\n");
 }
 
 static void log_sink(enum vessel_log_level level, const char *msg, void *data)
@@ -118,17 +119,24 @@ int main(int argc, char **argv)
   };
   enum vessel_log_level level = VESSEL_LOG_WARNING;
   static const struct option opts[] = {
-      {"root", required_argument, NULL, 'r'},    {"runroot", required_argument, NULL, 'R'},
-      {"log-level", required_argument, NULL, 'l'}, {"version", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+      {"root", required_argument, NULL, 'r'},
+      {"runroot", required_argument, NULL, 'R'},
+      {"log-level", required_argument, NULL, 'l'},
+      {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   vessel_log_set_sink(log_sink, NULL, level);
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
     switch (c) {
-    case 'r': cli.root = optarg; break;
-    case 'R': cli.runroot = optarg; break;
+    case 'r':
+      cli.root = optarg;
+      break;
+    case 'R':
+      cli.runroot = optarg;
+      break;
     case 'l':
       if (parse_level(optarg, &level) < 0) {
         fprintf(stderr, "vessel: --log-level must be error, warning, info or debug, not `%s`\n",
@@ -136,8 +144,12 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAILED;
       }
       break;
-    case 'v': printf("vessel version %s\n", VESSEL_VERSION); return 0;
-    case 'h': usage(stdout); return 0;
+    case 'v':
+      printf("vessel version %s\n", VESSEL_VERSION);
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
     default:
       fprintf(stderr, "vessel: unknown global option `%s` (see vessel --help)\n", argv[optind - 1]);
       return CLI_EXIT_FAILED;

@@ -56,7 +56,7 @@ containers_left() { ls "$T/root/containers" "$T/root/names" 2>/dev/null | grep -
 # every cgroup directory the runtime could have made for a container id
 cgroup_dirs_of() {
   local id=$1
-  ls -d /sys/fs/cgroup/*/vessel/"$id" /sys/fs/cgroup/vessel/"$id" /sys/fs/cgroup/unified/vessel/"$id" 2>/dev/null || true
+  ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null || true
 }
 
 @test "engine: run --rm prints the command's output and leaves nothing" {
@@ -432,8 +432,8 @@ cgroup_dirs_of() {
 @test "engine: the cgroup of a --rm container is gone after it exits" {
   run v run --rm busybox cat /proc/self/cgroup
   [[ $status -eq 0 ]]
-  id=$(grep -o 'vessel/[0-9a-f]\{64\}' <<<"$output" | head -1)
-  id=${id#vessel/}
+  id=$(grep -o 'vessel-[0-9a-f]\{64\}' <<<"$output" | head -1)
+  id=${id#vessel-}
   [[ ${#id} -eq 64 ]]
   echo "$id" >>"$SUITE_TMP/ids"
   [[ -z $(cgroup_dirs_of "$id") ]]

@@ -16,15 +16,36 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char *const default_caps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",     "CAP_MKNOD",
-    "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",     "CAP_AUDIT_WRITE", NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
 };
 
 static const char *const masked_paths[] = {
-    "/proc/acpi",         "/proc/asound",     "/proc/interrupts", "/proc/kcore",
-    "/proc/keys",         "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
-    "/proc/timer_list",   "/proc/timer_stats", "/sys/firmware",   "/sys/devices/virtual/powercap",
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
     NULL,
 };
 
@@ -40,7 +61,9 @@ struct mount_default {
 static const struct mount_default default_mounts[] = {
     {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev", NULL}},
     {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k", NULL}},
-    {"/dev/pts", "devpts", "devpts",
+    {"/dev/pts",
+     "devpts",
+     "devpts",
      {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL}},
     {"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL}},
     {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev", NULL}},
@@ -89,8 +112,7 @@ char **bundle_args(const struct engine_run_opts *o, const struct image_config *i
     if (strv_push(&args, &n, cmd[i]) < 0)
       goto nomem;
   if (n == 0) {
-    vessel_error_set(err, 0, "no command: the image `%s` has none and none was given",
-                     o->image);
+    vessel_error_set(err, 0, "no command: the image `%s` has none and none was given", o->image);
     return NULL;
   }
   return TAKE_PTR(args);
@@ -225,9 +247,9 @@ static json_t *mounts_json(const struct engine_run_opts *o)
   for (size_t i = 0; a && i < o->n_binds; i++) {
     const struct engine_bind *b = &o->binds[i];
     const char *opts[] = {"rbind", "rprivate", b->readonly ? "ro" : "rw", NULL};
-    json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "destination", b->destination,
-                                       "type", "bind", "source", b->source, "options",
-                                       strv_json(opts)));
+    json_array_append_new(a,
+                          json_pack("{s:s, s:s, s:s, s:o}", "destination", b->destination, "type",
+                                    "bind", "source", b->source, "options", strv_json(opts)));
   }
   return a;
 }
@@ -236,7 +258,8 @@ static json_t *linux_json(const struct bundle_input *in, const bool caps[64])
 {
   const struct engine_run_opts *o = in->opts;
   char cgroups_path[128];
-  snprintf(cgroups_path, sizeof cgroups_path, "/vessel/%s", in->id);
+  /* flat, as the runtime's own default: no shared parent left behind */
+  snprintf(cgroups_path, sizeof cgroups_path, "/vessel-%s", in->id);
   json_t *nss = json_array();
   static const char *const ns[] = {"pid", "ipc", "uts", "mount", "network"};
   for (size_t i = 0; nss && i < ARRAY_SIZE(ns); i++)
@@ -248,9 +271,9 @@ static json_t *linux_json(const struct bundle_input *in, const bool caps[64])
     json_object_set_new(res, "memory", json_pack("{s:I}", "limit", (json_int_t)o->memory));
   if (res && o->pids > 0)
     json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)o->pids));
-  json_t *l = json_pack("{s:o, s:s, s:o, s:o, s:o}", "namespaces", nss, "cgroupsPath",
-                        cgroups_path, "resources", res, "maskedPaths", strv_json(masked_paths),
-                        "readonlyPaths", strv_json(readonly_paths));
+  json_t *l = json_pack("{s:o, s:s, s:o, s:o, s:o}", "namespaces", nss, "cgroupsPath", cgroups_path,
+                        "resources", res, "maskedPaths", strv_json(masked_paths), "readonlyPaths",
+                        strv_json(readonly_paths));
   if (l && !o->seccomp_unconfined) {
     json_t *sc = profile_seccomp_json(caps);
     if (!sc || json_object_set_new(l, "seccomp", sc) < 0) {
@@ -273,7 +296,7 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
   _cleanup_strv_ char **env = bundle_env(o, in->image, in->uid, host, err);
   if (!env)
     return NULL;
-  const char *cwd = o->workdir ? o->workdir
+  const char *cwd = o->workdir                                            ? o->workdir
                     : in->image->working_dir && in->image->working_dir[0] ? in->image->working_dir
                                                                           : "/";
   if (cwd[0] != '/') {
@@ -285,14 +308,14 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
   if (!caps)
     return NULL;
   json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)in->uid, "gid", (json_int_t)in->gid);
-  json_t *process = json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:b}", "terminal", 0, "user",
-                              user, "args", strv_json((const char *const *)args), "env",
-                              strv_json((const char *const *)env), "cwd", cwd, "capabilities",
-                              caps, "noNewPrivileges", 0);
-  json_t *root = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion",
-                           SPEC_OCI_VERSION, "process", process, "root", "path", "rootfs",
-                           "readonly", o->read_only, "hostname", host, "mounts", mounts_json(o),
-                           "linux", linux_json(in, capset));
+  json_t *process =
+      json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:b}", "terminal", 0, "user", user, "args",
+                strv_json((const char *const *)args), "env", strv_json((const char *const *)env),
+                "cwd", cwd, "capabilities", caps, "noNewPrivileges", 0);
+  json_t *root =
+      json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", SPEC_OCI_VERSION,
+                "process", process, "root", "path", "rootfs", "readonly", o->read_only, "hostname",
+                host, "mounts", mounts_json(o), "linux", linux_json(in, capset));
   if (!root) {
     vessel_error_set(err, ENOMEM, "build config.json");
     return NULL;

@@ -115,7 +115,8 @@ static bool runtime_alive(struct engine *e, const char *id)
 static int load(struct engine *e, const char *id, struct engine_container *c,
                 struct vessel_error *err)
 {
-  _cleanup_close_ int dfd = openat(e->containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int dfd =
+      openat(e->containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return vessel_error_set(err, errno, "no container `%s`", id);
   if (record_load(dfd, c, err) < 0)
@@ -246,13 +247,13 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
   struct engine_container c = {0};
   if (engine_lookup(e, ref, &c, err) < 0)
     return -1;
-  _cleanup_close_ int dfd = openat(e->containers_fd, c.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int dfd =
+      openat(e->containers_fd, c.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   _cleanup_close_ int lock = -1;
   bool monitored = dfd >= 0 && container_busy(dfd, &lock);
   if (monitored || c.state == ENGINE_RUNNING) {
     if (!force) {
-      vessel_error_set(err, 0,
-                       "container `%s` is running: stop it first or remove it with rm -f",
+      vessel_error_set(err, 0, "container `%s` is running: stop it first or remove it with rm -f",
                        c.name);
       engine_container_clear(&c);
       return -1;
@@ -279,16 +280,17 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
   return r;
 }
 
-int engine_open_output(struct engine *e, const struct engine_container *c,
-                       struct vessel_error *err)
+int engine_open_output(struct engine *e, const struct engine_container *c, struct vessel_error *err)
 {
-  _cleanup_close_ int dfd = openat(e->containers_fd, c->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int dfd =
+      openat(e->containers_fd, c->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return vessel_error_set(err, errno, "container `%s`", c->name);
   int fd = openat(dfd, ENGINE_OUTPUT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT)
-    return vessel_error_set(err, 0, "container `%s` has no logs: only detached (-d) containers keep their output",
-                            c->name);
+    return vessel_error_set(
+        err, 0, "container `%s` has no logs: only detached (-d) containers keep their output",
+        c->name);
   if (fd < 0)
     return vessel_error_set(err, errno, "open the logs of `%s`", c->name);
   return fd;

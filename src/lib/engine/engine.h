@@ -10,8 +10,8 @@
 #include "util/error.h"
 
 struct engine {
-  char *root;    /* persistent: images, layers, containers/<id>, names/<name> */
-  char *runroot; /* volatile: runtime/ (the runtime's state root) */
+  char *root;         /* persistent: images, layers, containers/<id>, names/<name> */
+  char *runroot;      /* volatile: runtime/ (the runtime's state root) */
   char *runtime_root; /* runroot/runtime */
   int containers_fd;  /* root/containers */
   int names_fd;       /* root/names */
@@ -40,21 +40,21 @@ struct engine_bind {
 struct engine_run_opts {
   const char *image;
   const char *name;
-  char **cmd;              /* replaces the image's cmd when non-empty */
-  const char *entrypoint;  /* replaces the image's entrypoint (and drops its cmd); "" clears */
-  char **env;              /* K=V (or K: taken from the caller's environment), NULL-terminated */
+  char **cmd;             /* replaces the image's cmd when non-empty */
+  const char *entrypoint; /* replaces the image's entrypoint (and drops its cmd); "" clears */
+  char **env;             /* K=V (or K: taken from the caller's environment), NULL-terminated */
   const char *workdir;
-  const char *user;        /* UID[:GID] or a name in the image's /etc/passwd */
+  const char *user; /* UID[:GID] or a name in the image's /etc/passwd */
   const char *hostname;
-  bool network_host;       /* else a new, empty network namespace */
+  bool network_host; /* else a new, empty network namespace */
   struct engine_bind *binds;
   size_t n_binds;
   bool read_only;
   char **cap_add;
   char **cap_drop;
-  long long memory; /* bytes, 0 = unlimited */
-  long long pids;   /* 0 = unlimited */
-  bool remove;      /* --rm */
+  long long memory;        /* bytes, 0 = unlimited */
+  long long pids;          /* 0 = unlimited */
+  bool remove;             /* --rm */
   bool seccomp_unconfined; /* no seccomp filter (--security-opt seccomp=unconfined) */
 };
 
@@ -88,7 +88,7 @@ struct engine_container {
   enum engine_state state;
   int exit_code;
   char *bundle;
-  char **cmd;     /* the process args */
+  char **cmd; /* the process args */
   char **env;
   char *workdir;
   char *user;

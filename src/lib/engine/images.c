@@ -31,8 +31,9 @@ int engine_image_remove(struct engine *e, const char *ref, struct vessel_error *
       goto out;
     for (size_t i = 0; i < n_cs; i++)
       if (cs[i].image_id && info.id && strcmp(cs[i].image_id, info.id) == 0) {
-        vessel_error_set(err, 0, "image `%s` is in use by container `%s`: remove the container first",
-                         ref, cs[i].name);
+        vessel_error_set(err, 0,
+                         "image `%s` is in use by container `%s`: remove the container first", ref,
+                         cs[i].name);
         goto out;
       }
   }

@@ -31,7 +31,6 @@ void name_release(int names_fd, const char *name, const char *id);
 /* 0 with id filled, -1 (ENOENT in err) when the name is free. */
 int name_lookup(int names_fd, const char *name, char id[65], struct vessel_error *err);
 
-
 /* config.json of the bundle from the image config and the run flags. The
  * user is already resolved to numbers. Returns malloc'd JSON text. */
 struct bundle_input {

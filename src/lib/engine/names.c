@@ -20,15 +20,14 @@ int name_check(const char *name, struct vessel_error *err)
 {
   size_t n = strlen(name);
   if (n == 0 || n > NAME_MAX_LEN)
-    return vessel_error_set(err, 0, "bad container name `%s`: 1 to %d characters",
-                            name, NAME_MAX_LEN);
+    return vessel_error_set(err, 0, "bad container name `%s`: 1 to %d characters", name,
+                            NAME_MAX_LEN);
   for (size_t i = 0; i < n; i++) {
     char c = name[i];
     bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-      return vessel_error_set(err, 0,
-                              "bad container name `%s`: only [a-zA-Z0-9][a-zA-Z0-9_.-]* is allowed",
-                              name);
+      return vessel_error_set(
+          err, 0, "bad container name `%s`: only [a-zA-Z0-9][a-zA-Z0-9_.-]* is allowed", name);
   }
   return 0;
 }
@@ -60,8 +59,8 @@ int name_reserve(int names_fd, const char *name, const char *id, struct vessel_e
     char other[65] = "";
     struct vessel_error ignored;
     name_lookup(names_fd, name, other, &ignored);
-    return vessel_error_set(err, 0, "the container name `%s` is already in use by `%.12s`",
-                            name, other);
+    return vessel_error_set(err, 0, "the container name `%s` is already in use by `%.12s`", name,
+                            other);
   }
   return r;
 }

@@ -38,8 +38,7 @@ int rootfs_mount(const char *target, char *const *lower, const char *upper, cons
   size_t len = 64 + strlen(upper) + strlen(work);
   for (size_t i = 0; i < n; i++) {
     if (!overlay_path_ok(lower[i]))
-      return vessel_error_set(err, 0, "layer path `%s` cannot be an overlay lowerdir",
-                              lower[i]);
+      return vessel_error_set(err, 0, "layer path `%s` cannot be an overlay lowerdir", lower[i]);
     len += strlen(lower[i]) + 1;
   }
   if (!overlay_path_ok(upper) || !overlay_path_ok(work))

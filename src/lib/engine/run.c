@@ -42,8 +42,8 @@ static int check_binds(const struct engine_run_opts *o, struct vessel_error *err
     const struct engine_bind *b = &o->binds[i];
     struct stat st;
     if (b->source[0] != '/' || b->destination[0] != '/')
-      return vessel_error_set(err, 0, "volume `%s:%s`: both paths must be absolute",
-                              b->source, b->destination);
+      return vessel_error_set(err, 0, "volume `%s:%s`: both paths must be absolute", b->source,
+                              b->destination);
     if (stat(b->source, &st) < 0)
       return vessel_error_set(err, errno, "volume source `%s`", b->source);
   }
@@ -85,7 +85,8 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
 {
   if (mkdirat(s->e->containers_fd, s->rec.id, 0700) < 0)
     return vessel_error_set(err, errno, "create the container directory `%s`", s->rec.id);
-  s->dirfd = openat(s->e->containers_fd, s->rec.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  s->dirfd =
+      openat(s->e->containers_fd, s->rec.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (s->dirfd < 0)
     return vessel_error_set(err, errno, "open the container directory `%s`", s->rec.id);
   s->lock = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -137,9 +138,9 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   if (!(s->rec.cmd = bundle_args(o, &s->img, err)) ||
       !(s->rec.env = bundle_env(o, &s->img, uid, o->hostname ? o->hostname : hostname, err)))
     return -1;
-  const char *cwd = o->workdir                                       ? o->workdir
+  const char *cwd = o->workdir                                    ? o->workdir
                     : s->img.working_dir && s->img.working_dir[0] ? s->img.working_dir
-                                                                   : "/";
+                                                                  : "/";
   if (asprintf(&s->dir, "%s/containers/%s", e->root, s->rec.id) < 0 ||
       asprintf(&s->upper, "%s/upper", s->dir) < 0 || asprintf(&s->work, "%s/work", s->dir) < 0 ||
       asprintf(&s->rootfs, "%s/rootfs", s->dir) < 0 ||
@@ -276,7 +277,8 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
   _cleanup_close_ int log_fd = -1, null_fd = -1, rd = -1, wr = -1;
   if (run_prepare(e, o, &s, err) < 0)
     goto out;
-  log_fd = openat(s.dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  log_fd =
+      openat(s.dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int p[2];
   if (log_fd < 0 || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {

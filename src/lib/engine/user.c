@@ -109,13 +109,11 @@ int user_resolve(const char *spec, char *const *layers, uid_t *uid, gid_t *gid,
   if (is_number(copy, &u)) {
     g = gid_of_uid(layers, u);
   } else if (lookup(layers, "/etc/passwd", copy, &u, &g) < 0) {
-    return vessel_error_set(err, 0, "unknown user `%s`: not in the image's /etc/passwd",
-                            copy);
+    return vessel_error_set(err, 0, "unknown user `%s`: not in the image's /etc/passwd", copy);
   }
   if (group) {
     if (!is_number(group, &g) && lookup(layers, "/etc/group", group, &g, NULL) < 0)
-      return vessel_error_set(err, 0, "unknown group `%s`: not in the image's /etc/group",
-                              group);
+      return vessel_error_set(err, 0, "unknown group `%s`: not in the image's /etc/group", group);
   }
   *uid = (uid_t)u;
   *gid = (gid_t)g;

@@ -31,7 +31,8 @@ static bool has_string(json_t *a, const char *s)
 {
   size_t i;
   json_t *v;
-  json_array_foreach(a, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
+  json_array_foreach(a, i,
+                     v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
   return false;
 }
 
@@ -62,7 +63,7 @@ static void defaults_are_dockers(void)
   CHECK(json_equal(bounding, json_object_get(caps, "effective")));
   CHECK_STR(path_str(j, "process", "cwd"), "/");
   CHECK(has_string(json_object_get(proc, "args"), "sh"));
-  CHECK_STR(path_str(j, "linux", "cgroupsPath"), "/vessel/" ID);
+  CHECK_STR(path_str(j, "linux", "cgroupsPath"), "/vessel-" ID);
   CHECK_STR(json_string_value(json_object_get(j, "hostname")), "0123456789ab");
   json_t *lx = json_object_get(j, "linux");
   CHECK(has_string(json_object_get(lx, "maskedPaths"), "/proc/kcore"));
@@ -98,10 +99,18 @@ static void flags_reach_the_config(void)
   char *add[] = {"sys_admin", NULL};
   char *drop[] = {"CAP_CHOWN", "net_raw", NULL};
   struct engine_bind binds[] = {{"/host", "/ctr", true}};
-  struct engine_run_opts o = {.image = "x",      .cmd = run_cmd, .env = env,
-                              .workdir = "/w",   .hostname = "box", .network_host = true,
-                              .binds = binds,    .n_binds = 1,      .read_only = true,
-                              .cap_add = add,    .cap_drop = drop,  .memory = 1 << 27,
+  struct engine_run_opts o = {.image = "x",
+                              .cmd = run_cmd,
+                              .env = env,
+                              .workdir = "/w",
+                              .hostname = "box",
+                              .network_host = true,
+                              .binds = binds,
+                              .n_binds = 1,
+                              .read_only = true,
+                              .cap_add = add,
+                              .cap_drop = drop,
+                              .memory = 1 << 27,
                               .pids = 20};
   struct vessel_error err = {0};
   json_t *j = make(&o, &img, 1000, &err);
@@ -186,8 +195,8 @@ static void bad_input_is_refused(void)
 /* the names the profile allows unconditionally */
 static json_t *allowed_names(json_t *config)
 {
-  json_t *rules = json_object_get(json_object_get(json_object_get(config, "linux"), "seccomp"),
-                                  "syscalls");
+  json_t *rules =
+      json_object_get(json_object_get(json_object_get(config, "linux"), "seccomp"), "syscalls");
   return json_object_get(json_array_get(rules, 0), "names");
 }
 
@@ -215,8 +224,9 @@ static void seccomp_profile_follows_capabilities(void)
   {
     json_t *a = json_array_get(json_object_get(r, "args"), 0);
     if (has_string(json_object_get(r, "names"), "clone"))
-      clone_masked = a && strcmp(json_string_value(json_object_get(a, "op")), "SCMP_CMP_MASKED_EQ") == 0 &&
-                     (json_integer_value(json_object_get(a, "value")) & 0x10000000) != 0;
+      clone_masked =
+          a && strcmp(json_string_value(json_object_get(a, "op")), "SCMP_CMP_MASKED_EQ") == 0 &&
+          (json_integer_value(json_object_get(a, "value")) & 0x10000000) != 0;
   }
   CHECK(clone_masked);
   json_decref(j);
@@ -235,5 +245,5 @@ static void seccomp_profile_follows_capabilities(void)
   json_decref(j);
 }
 
-TAP_MAIN(T(seccomp_profile_follows_capabilities), T(defaults_are_dockers), T(flags_reach_the_config), T(entrypoint_flag_drops_the_image_cmd),
-         T(bad_input_is_refused))
+TAP_MAIN(T(seccomp_profile_follows_capabilities), T(defaults_are_dockers),
+         T(flags_reach_the_config), T(entrypoint_flag_drops_the_image_cmd), T(bad_input_is_refused))

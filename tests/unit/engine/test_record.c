@@ -52,10 +52,18 @@ static void record_round_trip(void)
   struct vessel_error err = {0};
   char *cmd[] = {"sh", "-c", "echo \"hi\"", NULL};
   char *env[] = {"A=1", NULL};
-  struct engine_container c = {.name = "web", .image = "busybox", .image_id = "sha256:ab",
-                               .created = "2026-01-01T00:00:00Z", .state = ENGINE_EXITED,
-                               .exit_code = 3, .bundle = "/b", .cmd = cmd, .env = env,
-                               .workdir = "/tmp", .user = "1:2", .hostname = "h",
+  struct engine_container c = {.name = "web",
+                               .image = "busybox",
+                               .image_id = "sha256:ab",
+                               .created = "2026-01-01T00:00:00Z",
+                               .state = ENGINE_EXITED,
+                               .exit_code = 3,
+                               .bundle = "/b",
+                               .cmd = cmd,
+                               .env = env,
+                               .workdir = "/tmp",
+                               .user = "1:2",
+                               .hostname = "h",
                                .auto_remove = true};
   CHECK(engine_id_new(c.id, &err) == 0);
   CHECK(record_save(dir, &c, &err) == 0);

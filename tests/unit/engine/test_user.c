@@ -34,14 +34,16 @@ static void make_layers(void)
   CHECK(mkdir(low, 0755) == 0 && mkdir(high, 0755) == 0);
   snprintf(etc, sizeof etc, "%s/etc", low);
   CHECK(mkdir(etc, 0755) == 0);
-  write_file(etc, "passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n"
-                            "old:x:500:500::/:/bin/sh\n");
+  write_file(etc, "passwd",
+             "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n"
+             "old:x:500:500::/:/bin/sh\n");
   write_file(etc, "group", "root:x:0:\nstaff:x:50:\n");
   snprintf(etc, sizeof etc, "%s/etc", high);
   CHECK(mkdir(etc, 0755) == 0);
   /* the higher layer replaces passwd: "old" is gone there */
-  write_file(etc, "passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n"
-                            "web::33:33::/var/www:/bin/false\n");
+  write_file(etc, "passwd",
+             "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n"
+             "web::33:33::/var/www:/bin/false\n");
 }
 
 static void remove_layers(void)

@@ -1,4 +1,4 @@
-/* Re-exec from a sealed memfd copy of the runtime binary. */
+/* Re-exec through a read-only bind of our own binary (or a sealed memfd copy). */
 #include "selfclone.h"
 
 #include <errno.h>
@@ -49,7 +49,7 @@ int selfclone_ensure(char **argv, struct vessel_error *err)
   struct stat st;
   if (fstat(self, &st) < 0)
     return vessel_error_set(err, errno, "stat `/proc/self/exe`");
-  _cleanup_close_ int mem = memfd_create("vessel-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  _cleanup_close_ int mem = memfd_create("vessel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mem < 0)
     return vessel_error_set(err, errno, "memfd_create");
   off_t off = 0;
@@ -58,10 +58,10 @@ int selfclone_ensure(char **argv, struct vessel_error *err)
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return vessel_error_set(err, n < 0 ? errno : EIO, "copy the runtime binary");
+      return vessel_error_set(err, n < 0 ? errno : EIO, "copy the vessel binary");
   }
   if (fcntl(mem, F_ADD_SEALS, SEALS) < 0)
-    return vessel_error_set(err, errno, "seal the runtime copy");
+    return vessel_error_set(err, errno, "seal the vessel binary copy");
   execveat(mem, "", argv, environ, AT_EMPTY_PATH);
-  return vessel_error_set(err, errno, "re-exec the sealed runtime copy");
+  return vessel_error_set(err, errno, "re-exec the sealed vessel binary copy");
 }
