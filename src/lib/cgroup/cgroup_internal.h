@@ -40,6 +40,7 @@ struct cg_hier {
   bool fake;            /* not a cgroup filesystem: a test tree, see cg_open_write() */
   int fd;               /* O_DIRECTORY of the container's cgroup, -1 until opened */
   int created_depth;    /* first path component cgroup_create made, -1 when none */
+  bool skipped;         /* v1: a hierarchy the container does not join */
 };
 
 struct cgroup;

@@ -179,8 +179,10 @@ static void v1_lifecycle(const char *mode)
   if (ret < 0)
     printf("# %s\n", err.msg);
   CHECK(ret == 0);
+  /* every hierarchy whose limits are set, and the accounting ones; never a
+   * named hierarchy without controllers */
   for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++)
-    CHECK(exists(root, "%s/vessel/c1", v1_dirs[i]));
+    CHECK(exists(root, "%s/vessel/c1", v1_dirs[i]) == (strcmp(v1_dirs[i], "systemd") != 0));
   CHECK(exists(root, "unified/vessel/c1") == hybrid);
   check_v1_values();
   CHECK(cgroup_clone_fd(cg, &err) == -1); /* v1 needs cgroup_enter */
@@ -198,7 +200,8 @@ static void v1_lifecycle(const char *mode)
   /* enter writes every hierarchy; pids are read back recursively */
   CHECK(cgroup_enter(cg, 4242, &err) == 0);
   CHECK_STR(slurp(root, "memory/vessel/c1/cgroup.procs"), "4242\n");
-  CHECK_STR(slurp(root, "systemd/vessel/c1/cgroup.procs"), "4242\n");
+  CHECK_STR(slurp(root, "pids/vessel/c1/cgroup.procs"), "4242\n");
+  CHECK(!exists(root, "systemd/vessel/c1"));
   if (hybrid)
     CHECK_STR(slurp(root, "unified/vessel/c1/cgroup.procs"), "4242\n");
   put_file(root, "pids/vessel/c1/sub/cgroup.procs", "77\n");
@@ -414,6 +417,28 @@ static void v2_bad_input_leaves_nothing(void)
   rm_rf(root);
 }
 
+/* Without their limits, a container skips cpuset and the named hierarchies;
+ * a later command that reopens the cgroup (exec) still enters it. */
+static void v1_unused_hierarchies_are_skipped(void)
+{
+  make_tree("v1");
+  struct vessel_error err = {0};
+  struct cgroup *cg = cgroup_new(root, CGROUP_MODE_V1, "/vessel/c2", "c2", &err);
+  CHECK(cg && cgroup_create(cg, NULL, &err) == 0);
+  CHECK(exists(root, "memory/vessel/c2") && exists(root, "pids/vessel/c2"));
+  CHECK(exists(root, "blkio/vessel/c2") && exists(root, "freezer/vessel/c2"));
+  CHECK(!exists(root, "cpuset/vessel/c2") && !exists(root, "systemd/vessel/c2"));
+  CHECK(!exists(root, "hugetlb/vessel/c2") && !exists(root, "rdma/vessel/c2"));
+  cgroup_free(cg);
+  cg = cgroup_open(root, CGROUP_MODE_V1, "/vessel/c2", &err);
+  CHECK(cg && cgroup_enter(cg, 4343, &err) == 0);
+  CHECK_STR(slurp(root, "memory/vessel/c2/cgroup.procs"), "4343\n");
+  CHECK(cg && cgroup_destroy(cg, false, &err) == 0);
+  CHECK(!exists(root, "memory/vessel/c2"));
+  cgroup_free(cg);
+  rm_rf(root);
+}
+
 TAP_MAIN(T(v1_create_update_destroy), T(hybrid_create_update_destroy),
          T(v1_missing_controller_is_an_error), T(paths_resolve), T(v2_create_update_destroy),
-         T(v2_bad_input_leaves_nothing))
+         T(v2_bad_input_leaves_nothing), T(v1_unused_hierarchies_are_skipped))
