@@ -82,10 +82,11 @@ static const int ns_join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC,    CLONE_NEWUTS
  * and time are joined (or, for time, made) by the runtime itself before the
  * clone, as they only apply to children. */
 static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid_join_fd,
-                           struct vessel_error *err)
+                           int *time_join_fd, struct vessel_error *err)
 {
   const struct spec_linux *l = &s->linux_;
   *pid_join_fd = -1;
+  *time_join_fd = -1;
   for (size_t k = 0; k < ARRAY_SIZE(ns_join_order) + 2; k++) {
     int type = k < ARRAY_SIZE(ns_join_order)    ? ns_join_order[k]
                : k == ARRAY_SIZE(ns_join_order) ? CLONE_NEWPID
@@ -104,9 +105,7 @@ static int plan_namespaces(const struct spec *s, struct init_config *c, int *pid
       if (type == CLONE_NEWPID) {
         *pid_join_fd = fd;
       } else if (type == CLONE_NEWTIME) {
-        close(fd);
-        return vessel_error_set(
-            err, ENOTSUP, "linux.namespaces[%zu]: joining a time namespace is not supported", i);
+        *time_join_fd = fd;
       } else {
         c->join_fds[c->n_join] = fd;
         c->join_types[c->n_join++] = type;
@@ -332,6 +331,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
                           .exec_pipe = {-1, -1},
                           .seccomp_agent_fd = -1};
   int console_ours = -1, master = -1;
+  int time_join_fd = -1;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
   _cleanup_close_ int recfd = -1;
   _cleanup_free_ char *annotations = NULL;
@@ -370,7 +370,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (s->process.selinux_label && s->process.selinux_label[0] &&
       access("/sys/fs/selinux/enforce", F_OK) < 0)
     log_warning("selinux label ignored: selinux is not enabled on this host");
-  if (plan_namespaces(s, &c, &pid_join_fd, err) < 0)
+  if (plan_namespaces(s, &c, &pid_join_fd, &time_join_fd, err) < 0)
     goto out;
   if (check_sysctls(s, c.clone_flags, &c, err) < 0)
     goto out;
@@ -482,7 +482,13 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
       goto out;
     }
   }
-  if (c.clone_flags & CLONE_NEWTIME) {
+  if (time_join_fd >= 0) {
+    own_time_ns = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    if (setns(time_join_fd, CLONE_NEWTIME) < 0) {
+      vessel_error_set(err, errno, "join time namespace");
+      goto out;
+    }
+  } else if (c.clone_flags & CLONE_NEWTIME) {
     c.clone_flags &= ~(unsigned long)CLONE_NEWTIME;
     own_time_ns = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
     if (unshare(CLONE_NEWTIME) < 0) {
@@ -591,6 +597,8 @@ out:
     close(master);
   if (pid_join_fd >= 0)
     close(pid_join_fd);
+  if (time_join_fd >= 0)
+    close(time_join_fd);
   if (own_pid_ns >= 0)
     close(own_pid_ns);
   if (own_time_ns >= 0)
