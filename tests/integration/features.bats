@@ -140,6 +140,40 @@ PY
   vr_expect_eq "$(vr_state_field "$id" .status)" created status
 }
 
+@test "features: an idmapped bind mount shows the files under the mapped ids" {
+  local id src
+  id=$(vr_new_id)
+  src=$VR_TMP/idmap-src
+  mkdir -p "$src"
+  echo data >"$src/f"
+  chown 0:0 "$src/f"
+  vr_bundle "$id" . sh -c 'stat -c "%u:%g" /idm/f; stat -c "%u:%g" /idr/f'
+  vr_config --arg src "$src" '.mounts += [
+      {"destination": "/idm", "type": "bind", "source": $src, "options": ["bind", "idmap"],
+       "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+       "gidMappings": [{"containerID": 0, "hostID": 2000, "size": 1}]},
+      {"destination": "/idr", "type": "bind", "source": $src, "options": ["rbind"]}]'
+  run -0 vr_run "$id"
+  vr_expect_eq "$output" $'1000:2000\n0:0' "owners through the idmapped mount and a plain one"
+  # the files on disk keep their owner
+  vr_expect_eq "$(stat -c %u:%g "$src/f")" 0:0 "owner on disk"
+  vr_expect_eq "$(vr features | jq -r .linux.mountExtensions.idmap.enabled)" true features
+}
+
+@test "features: join a time namespace by path" {
+  local a b pid
+  a=$(vr_new_id)
+  vr_bundle "$a" '.linux.namespaces += [{"type": "time"}]' sleep 600
+  vr_up "$a"
+  pid=$(vr_pid "$a")
+  b=$(vr_new_id)
+  vr_bundle "$b" . readlink /proc/self/ns/time
+  vr_config --arg p "/proc/$pid/ns/time" '.linux.namespaces += [{"type": "time", "path": $p}]'
+  run -0 vr_run "$b"
+  vr_expect_eq "$output" "$(readlink "/proc/$pid/ns/time")" "time namespace"
+  [[ $output != "$(readlink /proc/self/ns/time)" ]]
+}
+
 @test "features: nothing is left behind" {
   vr_assert_clean
 }

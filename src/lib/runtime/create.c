@@ -22,6 +22,7 @@
 #include "caps.h"
 #include "console.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "record.h"
 #include "sync.h"
 #include "util/cleanup.h"
@@ -332,6 +333,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
                           .seccomp_agent_fd = -1};
   int console_ours = -1, master = -1;
   int time_join_fd = -1;
+  int *idmap_fds = NULL;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
   _cleanup_close_ int recfd = -1;
   _cleanup_free_ char *annotations = NULL;
@@ -374,6 +376,9 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     goto out;
   if (check_sysctls(s, c.clone_flags, &c, err) < 0)
     goto out;
+  if (idmap_prepare(s, &idmap_fds, err) < 0)
+    goto out;
+  c.idmap_fds = idmap_fds;
   if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
     goto out;
   c.seccomp = s->linux_.seccomp ? &seccomp : NULL;
@@ -605,6 +610,7 @@ out:
     close(own_time_ns);
   if (cgroup_fd >= 0)
     close(cgroup_fd);
+  idmap_release(idmap_fds, s->n_mounts);
   seccomp_program_free(&seccomp);
   spec_free(s);
   return r;

@@ -27,8 +27,7 @@ static json_t *mount_options(void)
   json_t *a = json_array();
   const char *name;
   for (size_t i = 0; (name = spec_mount_option_name(i)); i++)
-    if (strcmp(name, "idmap") && strcmp(name, "ridmap")) /* not applied yet */
-      json_array_append_new(a, json_string(name));
+    json_array_append_new(a, json_string(name));
   return a;
 }
 
@@ -59,7 +58,7 @@ char *runtime_features_json(void)
       "actions", str_array(seccomp_known_actions), "operators", str_array(seccomp_known_operators),
       "archs", arch_list, "knownFlags", str_array(seccomp_known_flags), "supportedFlags",
       str_array(seccomp_known_flags), "apparmor", "enabled", 1, "selinux", "enabled", 1, "intelRdt",
-      "enabled", 0, "mountExtensions", "idmap", "enabled", 0, "annotations",
+      "enabled", 0, "mountExtensions", "idmap", "enabled", 1, "annotations",
       "io.github.seccomp.libseccomp.version", libseccomp_version,
       "org.opencontainers.runc.checkpoint.enabled", "false");
   if (!doc)

@@ -38,6 +38,7 @@ struct init_config {
   const char *cgroup_path;
   enum cgroup_mode cgroup_mode;
   const struct seccomp_program *seccomp;
+  const int *idmap_fds; /* per mount: user namespace of an idmapped mount, or -1 */
   int seccomp_agent_fd; /* connected to linux.seccomp.listenerPath, or -1 */
   int cap_last;
   bool no_pivot, no_new_keyring;

@@ -124,7 +124,7 @@ static const char *bind_source(const struct init_config *c, const char *src, cha
   return buf;
 }
 
-static int mount_bind(const struct init_config *c, const struct spec_mount *m, int dst,
+static int mount_bind(const struct init_config *c, const struct spec_mount *m, int userns, int dst,
                       struct vessel_error *err)
 {
   char buf[PATH_MAX];
@@ -143,6 +143,12 @@ static int mount_bind(const struct init_config *c, const struct spec_mount *m, i
     struct mount_attr rec = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
     if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec, sizeof rec) < 0)
       return vessel_error_set(err, errno, "set recursive options of bind `%s`", src);
+  }
+  if (userns >= 0) {
+    /* ids as the mapping says, on the top mount or (ridmap) the whole tree */
+    struct mount_attr id = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->ridmap ? AT_RECURSIVE : 0), &id, sizeof id) < 0)
+      return vessel_error_set(err, errno, "idmap bind `%s`", src);
   }
   if (mount_move_to(tree, dst, err) < 0)
     return vessel_error_prefix(err, "bind `%s`", src);
@@ -240,8 +246,9 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
                      int (*before_cgroup)(const struct init_config *, struct vessel_error *),
                      bool *cgroup_ready, struct vessel_error *err)
 {
-  if (m->idmap || m->ridmap)
-    return vessel_error_set(err, ENOTSUP, "idmapped mounts are not supported yet");
+  int userns = c->idmap_fds ? c->idmap_fds[m - c->spec->mounts] : -1;
+  if ((m->idmap || m->ridmap) && !is_bind(m))
+    return vessel_error_set(err, ENOTSUP, "idmap is only for bind mounts");
   if (strcmp(m->destination, "/proc") == 0 && (!m->type || strcmp(m->type, "proc") != 0))
     return vessel_error_set(err, EINVAL, "only procfs may be mounted on `/proc`");
   if (check_special_dest(rootfd, m->destination, err) < 0)
@@ -260,7 +267,7 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
   if (dst < 0)
     return -1;
   if (bind)
-    return mount_bind(c, m, dst, err);
+    return mount_bind(c, m, userns, dst, err);
   const char *type = m->type ? m->type : "none";
   if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
     if (!*cgroup_ready && before_cgroup) {
