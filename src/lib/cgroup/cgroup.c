@@ -466,6 +466,70 @@ int cgroup_clone_fd(struct cgroup *cg, struct vessel_error *err)
   return cg->ops->clone_fd(cg, err);
 }
 
+int cgroup_join_prepare(struct cgroup *cg, struct cgroup_join *j, struct vessel_error *err)
+{
+  WITH_ERR(err);
+  *j = (struct cgroup_join){.clone_fd = -1};
+  if (cg->mode == CGROUP_MODE_V2) {
+    j->clone_fd = cgroup_clone_fd(cg, err);
+    return j->clone_fd < 0 ? -1 : 0;
+  }
+  for (size_t i = 0; i < cg->n_hiers; i++) {
+    struct cg_hier *h = &cg->hiers[i];
+    if (h->skipped)
+      continue;
+    struct vessel_error open_err = {0};
+    int fd = cg_hier_fd(cg, h, &open_err);
+    if (fd < 0 && open_err.code == ENOENT) {
+      h->skipped = true; /* reopened from a record: a hierarchy create skipped */
+      continue;
+    }
+    if (fd < 0) {
+      *err = open_err;
+      cgroup_join_close(j);
+      return -1;
+    }
+    if (h->unified) {
+      j->clone_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      if (j->clone_fd < 0) {
+        cgroup_join_close(j);
+        return vessel_error_set(err, errno, "duplicate the fd of cgroup `%s`", cg->path);
+      }
+      continue;
+    }
+    if (j->n == CGROUP_JOIN_MAX) {
+      cgroup_join_close(j);
+      return vessel_error_set(err, E2BIG, "cgroup `%s`: too many hierarchies", cg->path);
+    }
+    /* a fake test tree has no `tasks` of its own: the procs file stands in */
+    int t = openat(fd, h->fake ? "cgroup.procs" : "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (t < 0) {
+      int e = errno;
+      cgroup_join_close(j);
+      return vessel_error_set(err, e, "open `%s%s/tasks`", h->mount, cg->path);
+    }
+    j->task_fds[j->n++] = t;
+  }
+  return 0;
+}
+
+int cgroup_join_self(const struct cgroup_join *j)
+{
+  for (size_t i = 0; i < j->n; i++)
+    if (write(j->task_fds[i], "0", 1) != 1)
+      return -errno;
+  return 0;
+}
+
+void cgroup_join_close(struct cgroup_join *j)
+{
+  if (j->clone_fd >= 0)
+    close(j->clone_fd);
+  for (size_t i = 0; i < j->n; i++)
+    close(j->task_fds[i]);
+  *j = (struct cgroup_join){.clone_fd = -1};
+}
+
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct vessel_error *err)
 {
   WITH_ERR(err);

@@ -48,6 +48,27 @@ int cgroup_create(struct cgroup *cg, const struct spec_resources *res, struct ve
  * when the layout needs cgroup_enter() instead. The caller closes it. */
 int cgroup_clone_fd(struct cgroup *cg, struct vessel_error *err);
 
+/* How a new process joins the container's cgroup by itself, so the runtime
+ * never migrates it: a migration done by another process takes the global
+ * threadgroup lock and waits for an RCU grace period on v1 (milliseconds,
+ * the largest cost of a container start on a loaded v1 host), while a thread
+ * writing "0" to a v1 `tasks` file moves itself without it. The new process
+ * is cloned into clone_fd (CLONE_INTO_CGROUP: v2, and the cgroup2 part of a
+ * hybrid host) and then calls cgroup_join_self(). */
+#define CGROUP_JOIN_MAX 16
+struct cgroup_join {
+  int clone_fd; /* -1 when none */
+  int task_fds[CGROUP_JOIN_MAX];
+  size_t n;
+};
+
+int cgroup_join_prepare(struct cgroup *cg, struct cgroup_join *j, struct vessel_error *err);
+
+/* In the new process (single-threaded, no allocation): 0 or -errno. */
+int cgroup_join_self(const struct cgroup_join *j);
+
+void cgroup_join_close(struct cgroup_join *j);
+
 /* Moves pid into the cgroup (in every hierarchy). */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct vessel_error *err);
 

@@ -335,6 +335,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   int time_join_fd = -1;
   int *idmap_fds = NULL;
   int sv[2] = {-1, -1}, pid_join_fd = -1, own_pid_ns = -1, own_time_ns = -1, cgroup_fd = -1;
+  struct cgroup_join join = {.clone_fd = -1};
   _cleanup_close_ int recfd = -1;
   _cleanup_free_ char *annotations = NULL;
   struct seccomp_program seccomp = {0};
@@ -429,11 +430,13 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   st.cg_made = true;
   c.cgroup_path = cgroup_path(st.cg);
   c.cgroup_mode = cg_mode;
-  cgroup_fd = cgroup_clone_fd(st.cg, err);
+  if (cgroup_join_prepare(st.cg, &join, err) < 0)
+    goto out;
+  c.cgroup_join = &join;
+  cgroup_fd = join.clone_fd;
   /* on v1 the init is moved into its cgroup after the clone: its cgroup
    * namespace must be made after that, by the init itself */
-  c.wait_cgroup = cgroup_fd < 0;
-  if (c.wait_cgroup && (c.clone_flags & CLONE_NEWCGROUP)) {
+  if (join.n && (c.clone_flags & CLONE_NEWCGROUP)) {
     c.clone_flags &= ~(unsigned long)CLONE_NEWCGROUP;
     c.unshare_cgroupns = true;
   }
@@ -527,11 +530,9 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
         write_id_map(pid, "gid_map", s->linux_.gid_mappings, s->linux_.n_gid_mappings, err) < 0)
       goto out;
   }
-  if (c.wait_cgroup && cgroup_enter(st.cg, pid, err) < 0)
-    goto out;
   /* an init that already failed has closed its end: its error message is
    * still queued, and serve_init reports it */
-  if (c.wait_go || c.wait_cgroup) {
+  if (c.wait_go) {
     struct vessel_error ignore;
     sync_send(sv[0], SYNC_GO, -1, &ignore);
   }
@@ -608,8 +609,7 @@ out:
     close(own_pid_ns);
   if (own_time_ns >= 0)
     close(own_time_ns);
-  if (cgroup_fd >= 0)
-    close(cgroup_fd);
+  cgroup_join_close(&join); /* cgroup_fd is join's */
   idmap_release(idmap_fds, s->n_mounts);
   seccomp_program_free(&seccomp);
   spec_free(s);

@@ -58,7 +58,7 @@ struct exec_child {
   int ns_flags;
   int sync_fd;
   int console_fd;
-  bool wait_cgroup;
+  const struct cgroup_join *join;
   int cap_last;
 };
 
@@ -74,8 +74,11 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *x)
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!x->o->detach)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (x->wait_cgroup && sync_expect(x->sync_fd, SYNC_GO, NULL, &err) < 0)
-    _exit(1);
+  int jr = cgroup_join_self(x->join);
+  if (jr < 0) {
+    vessel_error_set(&err, -jr, "join the container's cgroup");
+    goto fail;
+  }
   int flags = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
   if (flags && setns(x->pidfd, flags) < 0) {
     vessel_error_set(&err, errno, "join the container's namespaces");
@@ -118,6 +121,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   struct cgroup *cg = NULL;
   struct seccomp_program seccomp = {0};
   int sv[2] = {-1, -1}, own_pid_ns = -1, cgroup_fd = -1, console_fd = -1, console_ours = -1;
+  struct cgroup_join join = {.clone_fd = -1};
   _cleanup_close_ int master = -1;
   _cleanup_close_ int pidfd = -1;
   _cleanup_close_ int cpidfd = -1;
@@ -151,7 +155,9 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   cg = record_cgroup(&rec, err);
   if (!cg)
     goto out;
-  cgroup_fd = cgroup_clone_fd(cg, err);
+  if (cgroup_join_prepare(cg, &join, err) < 0)
+    goto out;
+  cgroup_fd = join.clone_fd;
   if (own_terminal) {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
@@ -174,7 +180,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
                          .ns_flags = namespaces_to_join(rec.pid),
                          .sync_fd = sv[1],
                          .console_fd = console_fd,
-                         .wait_cgroup = cgroup_fd < 0,
+                         .join = &join,
                          .cap_last = caps_last_cap()};
   int pre = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
   if (pre) {
@@ -207,15 +213,6 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   cpidfd = child_pidfd;
   close(sv[1]);
   sv[1] = -1;
-  if (x.wait_cgroup) {
-    if (cgroup_enter(cg, pid, err) < 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, NULL, 0);
-      goto out;
-    }
-    if (sync_send(sv[0], SYNC_GO, -1, err) < 0)
-      goto out;
-  }
   struct sync_msg m;
   struct vessel_error e2;
   if (sync_recv(sv[0], &m, NULL, &e2) == 0 && m.type == SYNC_ERROR) {
@@ -246,8 +243,7 @@ out:
       close(sv[i]);
   if (own_pid_ns >= 0)
     close(own_pid_ns);
-  if (cgroup_fd >= 0)
-    close(cgroup_fd);
+  cgroup_join_close(&join); /* cgroup_fd is join's */
   if (console_fd >= 0)
     close(console_fd);
   if (console_ours >= 0)

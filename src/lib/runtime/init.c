@@ -39,7 +39,7 @@ static __attribute__((noreturn)) void init_fail(struct init_config *c, struct ve
   _exit(1);
 }
 
-static bool go_received; /* SYNC_GO came: ids mapped, init in its cgroup */
+static bool go_received; /* SYNC_GO came: the user namespace is mapped */
 
 /* Waits for a message of the given type from the runtime. SYNC_GO is sent
  * without waiting for us to ask, so it may come first: note it and go on. */
@@ -71,28 +71,21 @@ static int wait_for_runtime(const struct init_config *c, struct vessel_error *er
   if (!go_received && init_expect(c, SYNC_GO, NULL, err) < 0)
     return -1;
   go_received = true;
-  if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-    return vessel_error_set(err, errno, "unshare the cgroup namespace");
   return 0;
 }
 
-static bool joined_cgroup; /* SYNC_GO received: the runtime moved us */
-
-/* The runtime moves the init into its cgroup while the init sets up (the
- * move waits for an RCU grace period on v1: overlap it with our work). We
- * wait for it only where we must: before a fresh cgroup2 mount in a cgroup
- * namespace, else just before reporting created. */
+/* The init joins its cgroup itself, first thing (see cgroup_join_self):
+ * then a cgroup namespace made now has it as root. */
 static int join_cgroup(const struct init_config *c, struct vessel_error *err)
 {
-  if (joined_cgroup || !c->wait_cgroup || c->wait_go)
-    return 0;
-  joined_cgroup = true;
-  return wait_for_runtime(c, err);
-}
-
-static int before_cgroup_mount(const struct init_config *c, struct vessel_error *err)
-{
-  return c->cgroup_mode == CGROUP_MODE_V2 ? join_cgroup(c, err) : 0;
+  if (c->cgroup_join) {
+    int r = cgroup_join_self(c->cgroup_join);
+    if (r < 0)
+      return vessel_error_set(err, -r, "join cgroup `%s`", c->cgroup_path);
+  }
+  if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+    return vessel_error_set(err, errno, "unshare the cgroup namespace");
+  return 0;
 }
 
 /* Hooks run in the container's namespaces see the init's pid as there. */
@@ -170,6 +163,8 @@ void init_main(struct init_config *c)
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   umask(0);
 
+  if (join_cgroup(c, &err) < 0)
+    init_fail(c, &err, false);
   if (c->wait_go && wait_for_runtime(c, &err) < 0)
     init_fail(c, &err, false);
   if (join_namespaces(c, &err) < 0 || set_identity_of_namespaces(c, &err) < 0)
@@ -178,7 +173,7 @@ void init_main(struct init_config *c)
   _cleanup_close_ int rootfd = rootfs_prepare(c, &err);
   if (rootfd < 0)
     init_fail(c, &err, false);
-  if (mounts_apply(c, rootfd, before_cgroup_mount, &err) < 0)
+  if (mounts_apply(c, rootfd, &err) < 0)
     init_fail(c, &err, false);
   bool in_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
   for (int i = 0; i < c->n_join; i++)
@@ -215,8 +210,6 @@ void init_main(struct init_config *c)
   if (process_find_executable(p, &exe, &err) < 0)
     init_fail(c, &err, false);
   if (tty >= 0 && console_become(tty, &err) < 0)
-    init_fail(c, &err, false);
-  if (join_cgroup(c, &err) < 0)
     init_fail(c, &err, false);
   static char agent_state[VESSEL_ERROR_MAX];
   if (c->seccomp_agent_fd >= 0 && init_expect(c, SYNC_AGENT_STATE, agent_state, &err) < 0)

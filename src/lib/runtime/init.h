@@ -31,10 +31,10 @@ struct init_config {
   int join_fds[INIT_NS_MAX];
   int join_types[INIT_NS_MAX];
   int n_join;
-  unsigned long clone_flags; /* namespaces the clone created */
-  bool wait_go;              /* wait for SYNC_GO before setup (id maps) */
-  bool wait_cgroup;          /* SYNC_GO also means "now in the cgroup" */
-  bool unshare_cgroupns;     /* cgroup ns made after joining the cgroup (v1) */
+  unsigned long clone_flags;             /* namespaces the clone created */
+  bool wait_go;                          /* wait for SYNC_GO before setup (id maps) */
+  const struct cgroup_join *cgroup_join; /* the init moves itself into its cgroup */
+  bool unshare_cgroupns;                 /* cgroup ns made after joining the cgroup (v1) */
   const char *cgroup_path;
   enum cgroup_mode cgroup_mode;
   const struct seccomp_program *seccomp;

@@ -243,8 +243,7 @@ static bool is_bind(const struct spec_mount *m)
 }
 
 static int mount_one(const struct init_config *c, int rootfd, const struct spec_mount *m,
-                     int (*before_cgroup)(const struct init_config *, struct vessel_error *),
-                     bool *cgroup_ready, struct vessel_error *err)
+                     struct vessel_error *err)
 {
   int userns = c->idmap_fds ? c->idmap_fds[m - c->spec->mounts] : -1;
   if ((m->idmap || m->ridmap) && !is_bind(m))
@@ -269,14 +268,8 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
   if (bind)
     return mount_bind(c, m, userns, dst, err);
   const char *type = m->type ? m->type : "none";
-  if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
-    if (!*cgroup_ready && before_cgroup) {
-      if (before_cgroup(c, err) < 0)
-        return -1;
-      *cgroup_ready = true;
-    }
+  if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
     return mount_cgroup(c, rootfd, m, dst, err);
-  }
   char fdp[32];
   unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   const char *src = m->source ? m->source : type;
@@ -333,14 +326,11 @@ static int mount_one(const struct init_config *c, int rootfd, const struct spec_
   return 0;
 }
 
-int mounts_apply(const struct init_config *c, int rootfd,
-                 int (*before_cgroup)(const struct init_config *, struct vessel_error *),
-                 struct vessel_error *err)
+int mounts_apply(const struct init_config *c, int rootfd, struct vessel_error *err)
 {
-  bool cgroup_ready = false;
   const struct spec *s = c->spec;
   for (size_t i = 0; i < s->n_mounts; i++) {
-    if (mount_one(c, rootfd, &s->mounts[i], before_cgroup, &cgroup_ready, err) < 0)
+    if (mount_one(c, rootfd, &s->mounts[i], err) < 0)
       return vessel_error_prefix(err, "mounts[%zu] `%s`", i, s->mounts[i].destination);
   }
   return 0;

@@ -11,11 +11,8 @@
  * onto itself. Returns an fd of the rootfs mount. */
 int rootfs_prepare(const struct init_config *c, struct vessel_error *err);
 
-/* Mounts the spec's mounts below rootfd, in order. before_cgroup runs once
- * before the first cgroup mount (the init must be in its cgroup by then). */
-int mounts_apply(const struct init_config *c, int rootfd,
-                 int (*before_cgroup)(const struct init_config *, struct vessel_error *),
-                 struct vessel_error *err);
+/* Mounts the spec's mounts below rootfd, in order. */
+int mounts_apply(const struct init_config *c, int rootfd, struct vessel_error *err);
 
 /* Attaches a detached mount (from open_tree) at fd-resolved dst. */
 int mount_move_to(int tree_fd, int dst_fd, struct vessel_error *err);

@@ -282,7 +282,13 @@ vr_assert_clean() {
   [[ -z $out ]] || { echo "mounts left: $out"; bad=1; }
   out=$(vr_suite_cgroups)
   [[ -z $out ]] || { echo "cgroups left: $out"; bad=1; }
-  out=$(vr_suite_pids)
+  # a process killed by the last teardown may still be exiting: give it a moment
+  local i
+  for i in $(seq 30); do
+    out=$(vr_suite_pids)
+    [[ -z $out ]] && break
+    sleep 0.1
+  done
   [[ -z $out ]] || {
     echo "processes left:"
     local p
