@@ -28,7 +28,8 @@ struct loader {
   size_t n_loaded;
 };
 
-/* "./a//b/" -> "a/b"; ".." refused (no tar name may climb out). */
+/* "./a//b/../c/" -> "a/c", relative to base_dir when given; a ".." above
+ * the archive's top is refused. */
 static int normalize(const char *in, const char *base_dir, char **out, struct vessel_error *err)
 {
   size_t cap = strlen(in) + (base_dir ? strlen(base_dir) : 0) + 2;
@@ -44,8 +45,13 @@ static int normalize(const char *in, const char *base_dir, char **out, struct ve
   for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
     if (strcmp(c, ".") == 0)
       continue;
-    if (strcmp(c, "..") == 0)
-      return vessel_error_set(err, EPERM, "entry `%s`: `..` refused", in);
+    if (strcmp(c, "..") == 0) {
+      if (len == 0)
+        return vessel_error_set(err, EPERM, "entry `%s`: `..` leaves the archive", in);
+      char *up = memrchr(res, '/', len);
+      len = up ? (size_t)(up - res) : 0;
+      continue;
+    }
     len += (size_t)sprintf(res + len, "%s%s", len ? "/" : "", c);
   }
   res[len] = '\0';
