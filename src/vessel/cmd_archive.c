@@ -81,9 +81,8 @@ int cmd_save(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       else if (strcmp(optarg, "oci-archive") == 0)
         format = IMAGE_ARCHIVE_OCI;
       else
-        return vessel_error_set(err, 0,
-                                "save: --format must be docker-archive or oci-archive, not `%s`",
-                                optarg);
+        return vessel_error_set(
+            err, 0, "save: --format must be docker-archive or oci-archive, not `%s`", optarg);
       break;
     case CLI_HELP:
       return 0;

@@ -279,10 +279,9 @@ static int add_image(struct loader *l, const char *man_digest, size_t man_size,
   char size_str[32];
   snprintf(size_str, sizeof size_str, "%llu", size);
   const char *created = json_string_value(json_object_get(config, "created"));
-  json_t *desc = json_pack("{s:s, s:s, s:I, s:{s:s, s:s, s:s}}", "mediaType", MT_MANIFEST,
-                           "digest", man_digest, "size", (json_int_t)man_size, "annotations",
-                           ANNOT_ID, cfg_digest, ANNOT_CREATED, created ? created : "",
-                           ANNOT_SIZE, size_str);
+  json_t *desc = json_pack("{s:s, s:s, s:I, s:{s:s, s:s, s:s}}", "mediaType", MT_MANIFEST, "digest",
+                           man_digest, "size", (json_int_t)man_size, "annotations", ANNOT_ID,
+                           cfg_digest, ANNOT_CREATED, created ? created : "", ANNOT_SIZE, size_str);
   if (!desc)
     return vessel_error_set(err, ENOMEM, "index");
   int r = 0;
@@ -302,8 +301,8 @@ static int add_image(struct loader *l, const char *man_digest, size_t man_size,
     json_t *d;
     json_array_foreach(json_object_get(l->index, "manifests"), i, d)
     {
-      const char *id = json_string_value(
-          json_object_get(json_object_get(d, "annotations"), ANNOT_ID));
+      const char *id =
+          json_string_value(json_object_get(json_object_get(d, "annotations"), ANNOT_ID));
       known = known || (id && strcmp(id, cfg_digest) == 0);
     }
     if ((!known && json_array_append(json_object_get(l->index, "manifests"), desc) < 0))
@@ -379,10 +378,9 @@ static int load_docker(struct loader *l, const char *manifest_digest, struct ves
     }
     if (a == 0)
       a = blob_read(l->s, cfg, &cfg_raw, &cfg_len, err);
-    if (a == 0 &&
-        !(man = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType",
-                          MT_MANIFEST, "config", "mediaType", MT_CONFIG, "digest", cfg, "size",
-                          (json_int_t)cfg_len, "layers", descs)))
+    if (a == 0 && !(man = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2,
+                                    "mediaType", MT_MANIFEST, "config", "mediaType", MT_CONFIG,
+                                    "digest", cfg, "size", (json_int_t)cfg_len, "layers", descs)))
       a = vessel_error_set(err, ENOMEM, "manifest");
     json_decref(descs);
     if (a == 0 && !(man_raw = json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS)))

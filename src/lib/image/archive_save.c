@@ -104,8 +104,8 @@ static int save_oci(struct saver *sv, struct saved_image *ims, size_t n, struct 
   if (tar_add_buf(sv->a, "oci-layout", layout, sizeof layout - 1, err) < 0 ||
       tar_add_dir(sv->a, "blobs", err) < 0 || tar_add_dir(sv->a, "blobs/sha256", err) < 0)
     return -1;
-  json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", MT_INDEX,
-                            "manifests");
+  json_t *index =
+      json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", MT_INDEX, "manifests");
   if (!index)
     return vessel_error_set(err, ENOMEM, "index.json");
   _cleanup_free_ char *buf = NULL;
@@ -130,9 +130,9 @@ static int save_oci(struct saver *sv, struct saved_image *ims, size_t n, struct 
     json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType", MT_MANIFEST, "digest",
                              im->info.manifest_digest, "size", (json_int_t)mlen);
     if (desc && im->tag)
-      json_object_set_new(desc, "annotations",
-                          json_pack("{s:s, s:s}", ANNOT_REF, im->tag, "io.containerd.image.name",
-                                    im->tag));
+      json_object_set_new(
+          desc, "annotations",
+          json_pack("{s:s, s:s}", ANNOT_REF, im->tag, "io.containerd.image.name", im->tag));
     if (!desc || json_array_append_new(json_object_get(index, "manifests"), desc) < 0) {
       vessel_error_set(err, ENOMEM, "index.json");
       goto out;

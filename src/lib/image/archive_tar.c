@@ -109,8 +109,7 @@ int layer_uncompressed(int fd, char diff_id[static DIGEST_LEN + 1], unsigned lon
   while ((n = archive_read_data(in, buf, ARCHIVE_BLOCK)) > 0) {
     total += (unsigned long long)n;
     if (total > ARCHIVE_MAX_TOTAL || (out && total > *size)) {
-      vessel_error_set(err, EFBIG, "layer larger than %llu bytes",
-                       out ? *size : ARCHIVE_MAX_TOTAL);
+      vessel_error_set(err, EFBIG, "layer larger than %llu bytes", out ? *size : ARCHIVE_MAX_TOTAL);
       goto out;
     }
     sha256_update(h, buf, (size_t)n);
