@@ -188,3 +188,64 @@ int cmd_export(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   engine_container_clear(&ct);
   return r;
 }
+
+/* image prune: docker's, with -a for every image no container uses; asks
+ * first unless -f. */
+int cmd_image_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"all", no_argument, NULL, 'a'},
+      {"force", no_argument, NULL, 'f'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool all = false, force = false;
+  int c;
+  while ((c = cli_getopt("image prune", argc, argv, "+:af", opts, err)) != -1) {
+    switch (c) {
+    case 'a':
+      all = true;
+      break;
+    case 'f':
+      force = true;
+      break;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
+    }
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "image prune: takes no arguments");
+  if (!force) {
+    fprintf(stderr, "WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+            all ? "images without at least one container associated to them" : "dangling images");
+    char answer[16] = "";
+    if (!fgets(answer, sizeof answer, stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+      return 0;
+  }
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  struct engine_container *cs = NULL;
+  size_t n = 0;
+  if (engine_list(e, &cs, &n, err) < 0)
+    return -1;
+  _cleanup_strv_ char **keep = calloc(n + 1, sizeof *keep);
+  for (size_t i = 0; keep && i < n; i++)
+    keep[i] = cs[i].image_id ? strdup(cs[i].image_id) : strdup("");
+  engine_list_free(cs, n);
+  for (size_t i = 0; keep && i < n; i++)
+    if (!keep[i])
+      return vessel_error_set(err, ENOMEM, "image prune");
+  if (!keep)
+    return vessel_error_set(err, ENOMEM, "image prune");
+  _cleanup_strv_ char **removed = NULL;
+  if (image_prune(e->images, all, keep, &removed, err) < 0)
+    return -1;
+  if (removed && removed[0])
+    printf("Deleted Images:\n");
+  for (char **p = removed; p && *p; p++)
+    printf("deleted: %s\n", *p);
+  return 0;
+}

@@ -58,6 +58,9 @@ static const struct cli_command commands[] = {
      "  -q, --quiet               print nothing\n"},
     {"export", cmd_export, "CONTAINER", "write a container's file system as a tar archive",
      "  -o, --output FILE         write to FILE instead of stdout\n"},
+    {"image prune", cmd_image_prune, "", "remove images without a name no container uses",
+     "  -a, --all                 every image no container uses, named or not\n"
+     "  -f, --force               do not ask for confirmation\n"},
     {"version", cmd_version, "", "print the version", ""},
 };
 

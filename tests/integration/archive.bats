@@ -251,6 +251,26 @@ EOF
   [[ $status -eq 0 && $output == keep ]]
 }
 
+@test "archive: image prune removes untagged images no container uses" {
+  # reachable once cmd_image.c's verb table has {"prune", cmd_image_prune}
+  v image prune --help >/dev/null 2>&1 || skip "vessel image prune is not wired into cmd_image.c"
+  old=$(v images -q)
+  v run --name keeper busybox true
+  v import "$SUITE_TMP/busybox.tar" other >/dev/null
+  mkdir "$T/r2" && echo changed >"$T/r2/f" && tar -C "$T/r2" -cf "$T/r2.tar" .
+  v import "$T/r2.tar" busybox >/dev/null
+  run v image prune -f
+  [[ $status -eq 0 && -z $output ]] # the untagged one is the container's
+  v rm keeper
+  run v image prune -f
+  [[ $status -eq 0 && $output == *"deleted: sha256:$old"* ]]
+  run v image prune -a <<<"n"
+  [[ $status -eq 0 && $(v images -q | wc -l) -eq 2 ]]
+  run v image prune -a -f
+  [[ $status -eq 0 && -z $(v images -q) ]]
+  [[ -z $(find "$T/root/images/blobs/sha256" "$T/root/layers" -mindepth 1) ]]
+}
+
 @test "archive: the suite left no mounts, temp files or processes behind" {
   ! grep -q "$SUITE_TMP" /proc/self/mountinfo
   [[ -z $(find "$SUITE_TMP" -name '*.tmp-*') ]]

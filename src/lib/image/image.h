@@ -93,3 +93,9 @@ int image_load(struct image_store *s, int in_fd, char ***loaded, struct vessel_e
  * directories hide what is below them and are not written. */
 int image_export_rootfs(char *const *layer_dirs, const char *upper, int out_fd,
                         struct vessel_error *err);
+
+/* image prune: removes images without a name (with all, every image) whose
+ * id is not in keep_ids (NULL-terminated: the images containers were made
+ * from), then their unused blobs and layers. Fills removed with the ids. */
+int image_prune(struct image_store *s, bool all, char *const *keep_ids, char ***removed,
+                struct vessel_error *err);

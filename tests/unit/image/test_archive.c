@@ -278,4 +278,56 @@ static void export_merges(void)
   rmroot();
 }
 
-TAP_MAIN(T(save_load_docker), T(save_load_oci), T(hostile_archives), T(export_merges))
+static char *import_as(struct image_store *s, const char *tar, const char *name)
+{
+  struct vessel_error err = {0};
+  struct image_import_opts o = {.name = name};
+  char *id = image_import(s, tar, &o, &err);
+  if (!id)
+    printf("# import: %s\n", err.msg);
+  return id;
+}
+
+static void prune_untagged_and_unused(void)
+{
+  mkroot();
+  struct image_store *s = store_with_busybox();
+  CHECK(s != NULL);
+  char tar[128];
+  snprintf(tar, sizeof tar, "%s/other.tar", root);
+  CHECK(tar_build(tar, "none", rootfs, ARRAY_SIZE(rootfs)) == 0);
+  /* busybox's name moves to another image: the first one is left untagged */
+  struct image_info first = {0};
+  struct vessel_error err = {0};
+  CHECK(image_resolve(s, "busybox", NULL, NULL, &first, &err) == 0);
+  _cleanup_free_ char *second = import_as(s, tar, "busybox");
+  CHECK(second && first.id && strcmp(second, first.id) != 0);
+  char **removed = NULL;
+  char *keep_first[] = {first.id, NULL};
+  CHECK(image_prune(s, false, keep_first, &removed, &err) == 0);
+  CHECK(removed && !removed[0]);
+  strv_free(removed);
+  removed = NULL;
+  CHECK(image_prune(s, false, NULL, &removed, &err) == 0);
+  CHECK_STR(removed ? removed[0] : NULL, first.id);
+  CHECK(removed && !removed[1]);
+  strv_free(removed);
+  CHECK(count("src", "images/blobs/sha256") == 3 && count("src", "layers") == 1);
+  /* -a: named images too, unless a container uses them */
+  char *keep_second[] = {second, NULL};
+  removed = NULL;
+  CHECK(image_prune(s, true, keep_second, &removed, &err) == 0);
+  CHECK(removed && !removed[0]);
+  strv_free(removed);
+  removed = NULL;
+  CHECK(image_prune(s, true, NULL, &removed, &err) == 0);
+  CHECK_STR(removed ? removed[0] : NULL, second);
+  strv_free(removed);
+  CHECK(count("src", "images/blobs/sha256") == 0 && count("src", "layers") == 0);
+  image_info_free(&first);
+  image_store_close(s);
+  rmroot();
+}
+
+TAP_MAIN(T(save_load_docker), T(save_load_oci), T(hostile_archives), T(export_merges),
+         T(prune_untagged_and_unused))
