@@ -80,6 +80,15 @@ store_state() {
   run v2 run --rm busybox cat /data/keep
   [[ $status -eq 0 && $output == keep ]]
   [[ $(v images -q) == $(v2 images -q) ]]
+  # a gzip'd layer inside a gzip'd archive (what `docker save | gzip` and some tools write)
+  mkdir "$T/gz" && tar -C "$T/gz" -xf "$T/img.tar"
+  gzip -n "$T/gz/$layer" && mv "$T/gz/$layer.gz" "$T/gz/$layer"
+  tar -C "$T/gz" -cf - . | gzip -n >"$T/img.tar.gz"
+  v2 rmi busybox
+  run v2 load -i "$T/img.tar.gz"
+  [[ $status -eq 0 && $output == "Loaded image: busybox:latest" ]]
+  run v2 run --rm busybox cat /data/keep
+  [[ $status -eq 0 && $output == keep ]]
 }
 
 @test "archive: save oci-archive to stdout, load from stdin, run" {
