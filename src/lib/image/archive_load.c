@@ -191,16 +191,28 @@ static const char *lookup(struct loader *l, const char *path, struct vessel_erro
   return NULL;
 }
 
-static const char *blob_of(struct loader *l, const char *digest, struct vessel_error *err)
+/* The digest of an OCI descriptor whose blob the archive holds, with the
+ * size the descriptor gives. */
+static const char *blob_of(struct loader *l, json_t *desc, struct vessel_error *err)
 {
+  const char *digest = json_string_value(json_object_get(desc, "digest"));
   if (!digest_valid(digest)) {
     vessel_error_set(err, EINVAL, "bad digest `%s`", digest ? digest : "");
     return NULL;
   }
   char name[32 + DIGEST_LEN];
   snprintf(name, sizeof name, "blobs/sha256/%s", digest + 7);
-  if (!json_object_get(l->files, name)) {
+  struct stat st;
+  if (!json_object_get(l->files, name) ||
+      fstatat(l->s->blobsfd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) < 0) {
     vessel_error_set(err, ENOENT, "blob `%s` is missing from the archive", digest);
+    return NULL;
+  }
+  json_t *size = json_object_get(desc, "size");
+  if (!json_is_integer(size) || json_integer_value(size) != (json_int_t)st.st_size) {
+    vessel_error_set(err, EINVAL, "blob `%s`: its descriptor says %lld bytes, the archive has %lld",
+                     digest, json_is_integer(size) ? (long long)json_integer_value(size) : -1LL,
+                     (long long)st.st_size);
     return NULL;
   }
   return digest;
@@ -410,7 +422,7 @@ static const char *annotation(json_t *desc, const char *key)
 
 static int load_oci_manifest(struct loader *l, json_t *desc, struct vessel_error *err)
 {
-  const char *md = blob_of(l, json_string_value(json_object_get(desc, "digest")), err);
+  const char *md = blob_of(l, desc, err);
   if (!md)
     return -1;
   const char *mt = json_string_value(json_object_get(desc, "mediaType"));
@@ -429,8 +441,7 @@ static int load_oci_manifest(struct loader *l, json_t *desc, struct vessel_error
     vessel_error_set(err, EINVAL, "manifest `%s`: not a JSON object", md);
     goto out;
   }
-  const char *cfg =
-      blob_of(l, json_string_value(json_object_get(json_object_get(m, "config"), "digest")), err);
+  const char *cfg = blob_of(l, json_object_get(m, "config"), err);
   if (!cfg || !(config = blob_read_json(l->s, cfg, err)))
     goto out;
   json_t *ls = json_object_get(m, "layers");
@@ -443,7 +454,7 @@ static int load_oci_manifest(struct loader *l, json_t *desc, struct vessel_error
   json_t *ld;
   json_array_foreach(ls, i, ld)
   {
-    const char *d = blob_of(l, json_string_value(json_object_get(ld, "digest")), err);
+    const char *d = blob_of(l, ld, err);
     if (!d || !(layers[i] = strdup(d))) {
       if (d)
         vessel_error_set(err, ENOMEM, "layers");

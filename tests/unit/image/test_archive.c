@@ -185,6 +185,17 @@ static void hostile_archives(void)
   m = load_bad("missing", missing, 1);
   CHECK(strstr(m, "sha256:" ZEROS) && strstr(m, "missing"));
 
+  /* sha256("hello"), with a descriptor that lies about its size */
+#define HELLO "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+  const struct tar_entry size[] = {
+      {"blobs/sha256/" HELLO, 'f', 0644, "hello"},
+      {"index.json", 'f', 0644,
+       "{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+       "\"digest\":\"sha256:" HELLO "\",\"size\":99}]}"},
+  };
+  m = load_bad("size", size, 2);
+  CHECK(strstr(m, "sha256:" HELLO) && strstr(m, "99 bytes"));
+
   const struct tar_entry badname[] = {{"blobs/sha256/../../../x", 'f', 0644, "x"},
                                       {"blobs/sha256/abc", 'f', 0644, "x"}};
   CHECK(strstr(load_bad("badname1", badname, 1), "..") != NULL);
