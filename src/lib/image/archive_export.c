@@ -24,7 +24,46 @@
 struct exporter {
   struct archive *a;
   char *buf;
+  json_t *inodes; /* "dev:ino" -> the first path of a file with several links */
 };
+
+/* The xattrs unpack keeps, so an export imports back the same. */
+static int add_xattrs(struct archive_entry *e, int fd, const char *path, struct vessel_error *err)
+{
+  char names[4096], value[4096];
+  ssize_t n = flistxattr(fd, names, sizeof names);
+  if (n < 0)
+    return errno == ENOTSUP || errno == ERANGE
+               ? 0
+               : vessel_error_set(err, errno, "xattrs of `%s`", path);
+  for (char *x = names; x < names + n; x += strlen(x) + 1) {
+    if (strncmp(x, "user.", 5) != 0 && strcmp(x, "security.capability") != 0)
+      continue;
+    ssize_t len = fgetxattr(fd, x, value, sizeof value);
+    if (len >= 0)
+      archive_entry_xattr_add_entry(e, x, value, (size_t)len);
+  }
+  return 0;
+}
+
+/* A file seen before under another name becomes a hardlink entry. */
+static bool as_hardlink(struct exporter *x, struct archive_entry *e, const struct stat *st,
+                        const char *path)
+{
+  if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
+    return false;
+  char key[64];
+  snprintf(key, sizeof key, "%llu:%llu", (unsigned long long)st->st_dev,
+           (unsigned long long)st->st_ino);
+  const char *first = json_string_value(json_object_get(x->inodes, key));
+  if (!first) {
+    json_object_set_new(x->inodes, key, json_string(path));
+    return false;
+  }
+  archive_entry_set_hardlink(e, first);
+  archive_entry_set_size(e, 0);
+  return true;
+}
 
 static bool is_whiteout(const struct stat *st)
 {
@@ -56,11 +95,13 @@ static int write_entry(struct exporter *x, int dirfd, const char *name, const ch
     }
     target[n] = '\0';
     archive_entry_set_symlink(e, target);
+  } else if (as_hardlink(x, e, st, path)) {
+    /* no content */
   } else if (S_ISREG(st->st_mode)) {
     fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) {
+    if (fd < 0 || add_xattrs(e, fd, path, err) < 0) {
       archive_entry_free(e);
-      return vessel_error_set(err, errno, "open `%s`", path);
+      return fd < 0 ? vessel_error_set(err, errno, "open `%s`", path) : -1;
     }
   } else if (!S_ISDIR(st->st_mode)) {
     archive_entry_set_size(e, 0);
@@ -199,9 +240,9 @@ int image_export_rootfs(char *const *layer_dirs, const char *upper, int out_fd,
       return vessel_error_set(err, e, "export: open `%s`", paths[i]);
     }
   }
-  struct exporter x = {.buf = malloc(ARCHIVE_BLOCK)};
+  struct exporter x = {.buf = malloc(ARCHIVE_BLOCK), .inodes = json_object()};
   int r = -1;
-  if (!x.buf)
+  if (!x.buf || !x.inodes)
     vessel_error_set(err, ENOMEM, "export");
   else if ((x.a = tar_writer_new(out_fd, err)))
     r = merge_dir(&x, fds, n, "", 0, err);
@@ -210,6 +251,7 @@ int image_export_rootfs(char *const *layer_dirs, const char *upper, int out_fd,
   if (x.a)
     archive_write_free(x.a);
   free(x.buf);
+  json_decref(x.inodes);
   close_all(fds, n);
   return r < 0 ? vessel_error_prefix(err, "export") : 0;
 }

@@ -250,6 +250,10 @@ static void export_merges(void)
   CHECK(put(p, "gone") == 0);
   snprintf(p, sizeof p, "%s/a/kept", lower);
   CHECK(put(p, "lower") == 0);
+  char p2[256];
+  snprintf(p, sizeof p, "%s/a/h1", lower);
+  snprintf(p2, sizeof p2, "%s/a/h2", lower);
+  CHECK(put(p, "linked") == 0 && link(p, p2) == 0);
   snprintf(p, sizeof p, "%s/b/old", lower);
   CHECK(put(p, "old") == 0);
   snprintf(p, sizeof p, "%s/c/f", lower);
@@ -258,6 +262,7 @@ static void export_merges(void)
   CHECK(mknod(p, S_IFCHR | 0, makedev(0, 0)) == 0);
   snprintf(p, sizeof p, "%s/a/kept", upper);
   CHECK(put(p, "upper") == 0);
+  CHECK(setxattr(p, "user.test", "v", 1, 0) == 0);
   snprintf(p, sizeof p, "%s/b", upper);
   CHECK(setxattr(p, "trusted.overlay.opaque", "y", 1, 0) == 0);
   snprintf(p, sizeof p, "%s/b/new", upper);
@@ -276,7 +281,16 @@ static void export_merges(void)
   CHECK(archive_read_open_filename(a, out, 10240) == ARCHIVE_OK);
   struct archive_entry *e;
   char names[512] = "|", kept[16] = "";
+  int links = 0, xattrs = 0;
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    const char *hl = archive_entry_hardlink(e);
+    links += hl && (strcmp(hl, "a/h1") == 0 || strcmp(hl, "a/h2") == 0);
+    const char *xn;
+    const void *xv;
+    size_t xl;
+    archive_entry_xattr_reset(e);
+    while (archive_entry_xattr_next(e, &xn, &xv, &xl) == ARCHIVE_OK)
+      xattrs += strcmp(xn, "user.test") == 0 && strcmp(archive_entry_pathname(e), "a/kept") == 0;
     snprintf(names + strlen(names), sizeof names - strlen(names), "%s|", archive_entry_pathname(e));
     if (strcmp(archive_entry_pathname(e), "a/kept") == 0)
       archive_read_data(a, kept, sizeof kept - 1);
@@ -286,6 +300,7 @@ static void export_merges(void)
   CHECK(strstr(names, "|a/kept|") && strstr(names, "|b/new|") && strstr(names, "|a/|"));
   CHECK(!strstr(names, "gone") && !strstr(names, "old") && !strstr(names, "|c"));
   CHECK_STR(kept, "upper");
+  CHECK(links == 1 && xattrs > 0);
   rmroot();
 }
 
