@@ -355,5 +355,74 @@ static void prune_untagged_and_unused(void)
   rmroot();
 }
 
+/* Bytes of a file (at most 1 MiB) into buf; returns the length or -1. */
+static ssize_t slurp(const char *path, char *buf, size_t cap)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, cap);
+  close(fd);
+  return n;
+}
+
+/* A small valid archive of each format mutated at random places: load
+ * either succeeds or fails cleanly, and a failure leaves nothing behind. */
+static void mutated_archives(void)
+{
+  mkroot();
+  struct image_store *s = open_store("src");
+  char tar[128];
+  snprintf(tar, sizeof tar, "%s/small.tar", root);
+  CHECK(s && tar_build(tar, "gzip", rootfs, ARRAY_SIZE(rootfs)) == 0);
+  char *id = import_as(s, tar, "small");
+  CHECK(id != NULL);
+  free(id);
+  static char orig[1 << 20], buf[1 << 20];
+  unsigned int seed = 42;
+  int failed = 0, ok = 0;
+  for (int f = 0; f < 2; f++) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/small-%d.tar", root, f);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const char *refs[] = {"small", NULL};
+    struct vessel_error err = {0};
+    CHECK(image_save(s, refs, f ? IMAGE_ARCHIVE_OCI : IMAGE_ARCHIVE_DOCKER, fd, &err) == 0);
+    close(fd);
+    ssize_t len = slurp(path, orig, sizeof orig);
+    CHECK(len > 0 && (size_t)len < sizeof orig);
+    for (int i = 0; i < 60 && len > 0; i++) {
+      memcpy(buf, orig, (size_t)len);
+      int flips = 1 + rand_r(&seed) % 4;
+      for (int k = 0; k < flips; k++)
+        buf[rand_r(&seed) % len] ^= (char)(1 + rand_r(&seed) % 255);
+      fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+      CHECK(fd >= 0 && write(fd, buf, (size_t)len) == len);
+      close(fd);
+      struct image_store *d = open_store("dst");
+      fd = open(path, O_RDONLY | O_CLOEXEC);
+      char **loaded = NULL;
+      struct vessel_error e2 = {0};
+      if (image_load(d, fd, &loaded, &e2) == 0) {
+        ok++;
+        strv_free(loaded);
+      } else {
+        failed++;
+        CHECK(e2.msg[0] != '\0');
+        CHECK(count("dst", "images/blobs/sha256") == 0 && count("dst", "layers") == 0);
+      }
+      close(fd);
+      image_store_close(d);
+      char cmd[200];
+      snprintf(cmd, sizeof cmd, "rm -rf %s/dst", root);
+      CHECK(system(cmd) == 0);
+    }
+  }
+  printf("# %d loaded, %d refused\n", ok, failed);
+  CHECK(failed > 0);
+  image_store_close(s);
+  rmroot();
+}
+
 TAP_MAIN(T(save_load_docker), T(save_load_oci), T(hostile_archives), T(export_merges),
-         T(prune_untagged_and_unused))
+         T(prune_untagged_and_unused), T(mutated_archives))
