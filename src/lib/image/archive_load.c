@@ -297,18 +297,26 @@ static int add_image(struct loader *l, const char *man_digest, size_t man_size,
   if (!desc)
     return vessel_error_set(err, ENOMEM, "index");
   int r = 0;
-  size_t i;
+  size_t i, named = 0;
   json_t *n;
   json_array_foreach(names, i, n)
   {
     _cleanup_free_ char *norm = NULL;
-    if (!json_is_string(n) || image_name_normalize(json_string_value(n), &norm, err) < 0 ||
-        index_set_name(l->index, desc, norm, err) < 0 || note_loaded(l, norm, err) < 0) {
-      r = json_is_string(n) ? -1 : vessel_error_set(err, EINVAL, "an image name is not a string");
+    struct vessel_error e2 = {0};
+    /* a name the store cannot hold (a registry port...) leaves the image
+     * loaded by id rather than not at all */
+    if (!json_is_string(n) || image_name_normalize(json_string_value(n), &norm, &e2) < 0) {
+      log_warning("load: image `%s`: name ignored: %s", cfg_digest,
+                  json_is_string(n) ? e2.msg : "not a string");
+      continue;
+    }
+    if (index_set_name(l->index, desc, norm, err) < 0 || note_loaded(l, norm, err) < 0) {
+      r = -1;
       goto out;
     }
+    named++;
   }
-  if (json_array_size(names) == 0) {
+  if (named == 0) {
     bool known = false;
     json_t *d;
     json_array_foreach(json_object_get(l->index, "manifests"), i, d)
