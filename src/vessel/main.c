@@ -50,6 +50,17 @@ static const struct cli_command commands[] = {
     {"tag", cmd_tag, "SOURCE TARGET", "give an image another name", ""},
     {"image", cmd_image, "COMMAND", "manage images: import, ls, rm, tag, inspect", ""},
     {"image inspect", cmd_image_inspect, "IMAGE...", "print images as a JSON array", ""},
+    {"save", cmd_save, "IMAGE...", "write images to a tar archive (stdout by default)",
+     "  -o, --output FILE         write to FILE instead of stdout\n"
+     "      --format FORMAT       docker-archive (default) or oci-archive\n"},
+    {"load", cmd_load, "", "load images from a docker-archive or oci-archive",
+     "  -i, --input FILE          read from FILE instead of stdin\n"
+     "  -q, --quiet               print nothing\n"},
+    {"export", cmd_export, "CONTAINER", "write a container's file system as a tar archive",
+     "  -o, --output FILE         write to FILE instead of stdout\n"},
+    {"image prune", cmd_image_prune, "", "remove images without a name no container uses",
+     "  -a, --all                 every image no container uses, named or not\n"
+     "  -f, --force               do not ask for confirmation\n"},
     {"version", cmd_version, "", "print the version", ""},
 };
 

@@ -71,3 +71,31 @@ int image_remove(struct image_store *s, const char *ref, struct vessel_error *er
  * become overlayfs whiteouts, device nodes are refused unless allow_devices.
  * On failure dir is removed. Exposed for tests and fuzzing. */
 int image_unpack_layer(int tar_fd, const char *dir, bool allow_devices, struct vessel_error *err);
+
+/* Image archives: docker-archive (`docker save`: manifest.json, the config
+ * blob, each layer an uncompressed tar) and oci-archive (a tar of an OCI
+ * image layout). */
+enum image_archive_format { IMAGE_ARCHIVE_DOCKER, IMAGE_ARCHIVE_OCI };
+
+/* Writes the images refs names (NULL-terminated) to out_fd as one archive.
+ * An image named by name keeps that name in the archive; by id, none. */
+int image_save(struct image_store *s, const char *const *refs, enum image_archive_format format,
+               int out_fd, struct vessel_error *err);
+
+/* Reads an archive of either format (plain or compressed) from in_fd: every
+ * blob is verified against its digest, every layer against its diff_id and
+ * unpacked. On failure nothing is added to the store. Fills loaded with a
+ * line per image ("busybox:latest", or "sha256:<id>" when untagged). */
+int image_load(struct image_store *s, int in_fd, char ***loaded, struct vessel_error *err);
+
+/* Writes the merged view of layer_dirs (lowest first, NULL-terminated) and
+ * upper (may be NULL) as a tar to out_fd: overlay whiteouts and opaque
+ * directories hide what is below them and are not written. */
+int image_export_rootfs(char *const *layer_dirs, const char *upper, int out_fd,
+                        struct vessel_error *err);
+
+/* image prune: removes images without a name (with all, every image) whose
+ * id is not in keep_ids (NULL-terminated: the images containers were made
+ * from), then their unused blobs and layers. Fills removed with the ids. */
+int image_prune(struct image_store *s, bool all, char *const *keep_ids, char ***removed,
+                struct vessel_error *err);
