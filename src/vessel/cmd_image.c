@@ -275,14 +275,18 @@ int cmd_image(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     const char *verb;
     cli_command_fn fn;
   } verbs[] = {
-      {"import", cmd_import}, {"ls", cmd_images}, {"list", cmd_images},
-      {"rm", cmd_rmi},        {"tag", cmd_tag},   {"inspect", cmd_image_inspect},
+      {"import", cmd_import},     {"ls", cmd_images},
+      {"list", cmd_images},       {"rm", cmd_rmi},
+      {"tag", cmd_tag},           {"inspect", cmd_image_inspect},
+      {"prune", cmd_image_prune}, {"save", cmd_save},
+      {"load", cmd_load},
   };
   if (argc < 2)
     return vessel_error_set(err, 0, "image: missing command (see vessel image --help)");
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     cli_print_help("image");
-    printf("\ncommands: import, ls, rm, tag, inspect (see vessel image COMMAND --help)\n");
+    printf("\ncommands: import, ls, rm, tag, inspect, prune, save, load (see vessel image COMMAND "
+           "--help)\n");
     return 0;
   }
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
