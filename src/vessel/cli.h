@@ -39,6 +39,18 @@ int cmd_rmi(struct cli *, int, char **, struct vessel_error *);
 int cmd_tag(struct cli *, int, char **, struct vessel_error *);
 int cmd_image(struct cli *, int, char **, struct vessel_error *);
 int cmd_image_inspect(struct cli *, int, char **, struct vessel_error *);
+int cmd_start(struct cli *, int, char **, struct vessel_error *);
+int cmd_stop(struct cli *, int, char **, struct vessel_error *);
+int cmd_restart(struct cli *, int, char **, struct vessel_error *);
+int cmd_kill(struct cli *, int, char **, struct vessel_error *);
+int cmd_wait(struct cli *, int, char **, struct vessel_error *);
+int cmd_pause(struct cli *, int, char **, struct vessel_error *);
+int cmd_unpause(struct cli *, int, char **, struct vessel_error *);
+int cmd_rename(struct cli *, int, char **, struct vessel_error *);
+int cmd_exec(struct cli *, int, char **, struct vessel_error *);
+int cmd_top(struct cli *, int, char **, struct vessel_error *);
+int cmd_container(struct cli *, int, char **, struct vessel_error *);
+int cmd_container_prune(struct cli *, int, char **, struct vessel_error *);
 int cmd_version(struct cli *, int, char **, struct vessel_error *);
 
 /* Prints the help of a command ("image import" for subcommands). */
