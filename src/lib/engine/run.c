@@ -22,6 +22,7 @@
 #include "util/log.h"
 
 #define DETACH_WAIT_MS 30000
+#define START_LOCK_TRIES 25 /* of 20ms */
 
 static int check_binds(const struct engine_run_opts *o, struct vessel_error *err)
 {
@@ -342,8 +343,17 @@ int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_e
     goto out;
   if ((s.dirfd = engine_container_dir(e, s.rec.id, err)) < 0)
     goto out;
-  if (engine_container_busy(s.dirfd, &s.lock) || engine_runtime_alive(e, s.rec.id)) {
-    ret = 0; /* it runs already */
+  /* stop, wait and ps hold the lock for an instant only: a lock held on
+   * while the runtime runs nothing is a monitor (or a start) under way */
+  for (int tries = 0; engine_container_busy(s.dirfd, &s.lock); tries++) {
+    if (tries >= START_LOCK_TRIES || engine_runtime_alive(e, s.rec.id)) {
+      ret = 0; /* it runs already */
+      goto out;
+    }
+    nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+  }
+  if (engine_runtime_alive(e, s.rec.id)) {
+    ret = 0;
     goto out;
   }
   /* rm may have removed it while we took the lock */
