@@ -61,10 +61,7 @@ static const struct cli_command commands[] = {
      "  -w, --workdir DIR         working directory inside the container\n"},
     {"top", cmd_top, "CONTAINER", "list the processes of a container", ""},
     {"rename", cmd_rename, "OLD NEW", "rename a container", ""},
-    {"container", cmd_container, "COMMAND",
-     "manage containers: ls, start, stop, restart, kill, wait, pause, unpause, exec, top, "
-     "rename, rm, inspect, logs, prune",
-     ""},
+    {"container", cmd_container, "COMMAND", "manage containers (see vessel container --help)", ""},
     {"container prune", cmd_container_prune, "", "remove every container that is not running",
      "  -f, --force               do not ask for confirmation\n"},
     {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
