@@ -42,6 +42,8 @@ static const char *status_text(const struct engine_container *c, char buf[64])
     return "Created";
   case ENGINE_RUNNING:
     return "Up";
+  case ENGINE_PAUSED:
+    return "Up (Paused)";
   case ENGINE_EXITED:
     if (c->exit_code < 0)
       return "Exited (unknown)";
@@ -97,7 +99,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   bool first = true;
   for (size_t i = 0; i < n; i++) {
     const struct engine_container *ct = &v[i];
-    if (!all && ct->state != ENGINE_RUNNING)
+    if (!all && ct->state != ENGINE_RUNNING && ct->state != ENGINE_PAUSED)
       continue;
     char sbuf[64];
     if (quiet && !json) {

@@ -2,6 +2,7 @@
  * parses the global flags, sets up logging and dispatches to one command. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,31 @@ static const struct cli_command commands[] = {
      "      --format table|json   output format (default table)\n"},
     {"rm", cmd_rm, "CONTAINER...", "remove containers",
      "  -f, --force               kill a running container first\n"},
+    {"start", cmd_start, "CONTAINER...", "start stopped containers",
+     "  -a, --attach              run in the foreground with its output, exit with its code\n"},
+    {"stop", cmd_stop, "CONTAINER...", "stop running containers",
+     "  -t, --time SECONDS        wait this long after the stop signal before SIGKILL\n"
+     "                            (default 10)\n"},
+    {"restart", cmd_restart, "CONTAINER...", "stop, then start containers",
+     "  -t, --time SECONDS        wait this long after the stop signal before SIGKILL\n"
+     "                            (default 10)\n"},
+    {"kill", cmd_kill, "CONTAINER...", "send a signal to running containers",
+     "  -s, --signal SIGNAL       the signal, by name or number (default KILL)\n"},
+    {"wait", cmd_wait, "CONTAINER...", "wait for containers to stop, print their exit codes", ""},
+    {"pause", cmd_pause, "CONTAINER...", "freeze every process of containers", ""},
+    {"unpause", cmd_unpause, "CONTAINER...", "thaw paused containers", ""},
+    {"exec", cmd_exec, "CONTAINER COMMAND [ARG...]", "run a command in a running container",
+     "  -i, --interactive         keep stdin open (default: /dev/null)\n"
+     "  -t, --tty                 accepted, but no terminal is allocated yet\n"
+     "  -d, --detach              run in the background\n"
+     "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
+     "  -u, --user USER[:GROUP]   user (and group) to run as, names from the container\n"
+     "  -w, --workdir DIR         working directory inside the container\n"},
+    {"top", cmd_top, "CONTAINER", "list the processes of a container", ""},
+    {"rename", cmd_rename, "OLD NEW", "rename a container", ""},
+    {"container", cmd_container, "COMMAND", "manage containers (see vessel container --help)", ""},
+    {"container prune", cmd_container_prune, "", "remove every container that is not running",
+     "  -f, --force               do not ask for confirmation\n"},
     {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
     {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array", ""},
     {"import", cmd_import, "TARBALL NAME", "import a root file system tarball as an image",
@@ -120,6 +146,19 @@ int cmd_version(struct cli *cli, int argc, char **argv, struct vessel_error *err
   return 0;
 }
 
+/* The commands that run the runtime in-process, "container <verb>" too. */
+static bool enters_container(int argc, char **argv)
+{
+  static const char *const verbs[] = {"run", "start", "restart", "exec"};
+  const char *verb = argv[0];
+  if (strcmp(verb, "container") == 0 && argc > 1)
+    verb = argv[1];
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (strcmp(verb, verbs[i]) == 0)
+      return true;
+  return false;
+}
+
 int main(int argc, char **argv)
 {
   const char *env_root = getenv("VESSEL_ROOT"), *env_runroot = getenv("VESSEL_RUNROOT");
@@ -177,8 +216,8 @@ int main(int argc, char **argv)
     if (strcmp(commands[i].name, name) != 0)
       continue;
     struct vessel_error err = {0};
-    /* run enters a container from this process: not as the host's binary */
-    if (strcmp(name, "run") == 0 && selfclone_ensure(argv, &err) < 0) {
+    /* these enter a container from this process: not as the host's binary */
+    if (enters_container(argc - cmd_index, argv + cmd_index) && selfclone_ensure(argv, &err) < 0) {
       log_error("%s", err.msg);
       return CLI_EXIT_FAILED;
     }

@@ -84,9 +84,7 @@ void engine_close(struct engine *e)
   free(e);
 }
 
-/* 1 when a process holds the container's lock (it is running), 0 when not;
- * with keep_fd, the taken lock's fd is returned through *fd. */
-static int container_busy(int dirfd, int *lock_fd)
+int engine_container_busy(int dirfd, int *lock_fd)
 {
   _cleanup_close_ int fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -98,9 +96,9 @@ static int container_busy(int dirfd, int *lock_fd)
   return 0;
 }
 
-/* A container whose monitor died (vessel run killed) may still run: the
- * runtime's state says so. */
-static bool runtime_alive(struct engine *e, const char *id)
+/* The runtime's view of a container: its status and init pid, or false
+ * when it has none or it stopped. */
+static bool runtime_status(struct engine *e, const char *id, enum container_status *st, pid_t *pid)
 {
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
   struct container_info info = {0};
@@ -108,8 +106,27 @@ static bool runtime_alive(struct engine *e, const char *id)
   if (runtime_info(&ctx, id, &info, &ignored) < 0)
     return false;
   bool alive = info.status != CONTAINER_STOPPED && info.pid > 0;
+  *st = info.status;
+  *pid = info.pid;
   container_info_free(&info);
   return alive;
+}
+
+/* A container whose monitor died (vessel run killed) may still run: the
+ * runtime's state says so. */
+bool engine_runtime_alive(struct engine *e, const char *id)
+{
+  enum container_status st;
+  pid_t pid;
+  return runtime_status(e, id, &st, &pid);
+}
+
+int engine_container_dir(struct engine *e, const char *id, struct vessel_error *err)
+{
+  int fd = openat(e->containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return vessel_error_set(err, errno, "no such container `%.12s`", id);
+  return fd;
 }
 
 static int load(struct engine *e, const char *id, struct engine_container *c,
@@ -121,12 +138,20 @@ static int load(struct engine *e, const char *id, struct engine_container *c,
     return vessel_error_set(err, errno, "no container `%s`", id);
   if (record_load(dfd, c, err) < 0)
     return vessel_error_prefix(err, "container `%.12s`", id);
+  if (c->state != ENGINE_RUNNING && c->state != ENGINE_PAUSED)
+    return 0;
+  enum container_status st = CONTAINER_STOPPED;
+  pid_t pid = 0;
+  bool alive = runtime_status(e, id, &st, &pid);
   /* a record left running by a monitor that died is over, unless the
    * runtime still runs it */
-  if (c->state == ENGINE_RUNNING && !container_busy(dfd, NULL) && !runtime_alive(e, id)) {
+  if (!alive && !engine_container_busy(dfd, NULL)) {
     c->state = ENGINE_EXITED;
     c->exit_code = -1;
+    return 0;
   }
+  c->state = alive && st == CONTAINER_PAUSED ? ENGINE_PAUSED : ENGINE_RUNNING;
+  c->pid = alive ? pid : 0;
   return 0;
 }
 
@@ -250,8 +275,8 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
   _cleanup_close_ int dfd =
       openat(e->containers_fd, c.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   _cleanup_close_ int lock = -1;
-  bool monitored = dfd >= 0 && container_busy(dfd, &lock);
-  if (monitored || c.state == ENGINE_RUNNING) {
+  bool monitored = dfd >= 0 && engine_container_busy(dfd, &lock);
+  if (monitored || c.state == ENGINE_RUNNING || c.state == ENGINE_PAUSED) {
     if (!force) {
       vessel_error_set(err, 0, "container `%s` is running: stop it first or remove it with rm -f",
                        c.name);
@@ -262,9 +287,12 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
     struct vessel_error kerr = {0};
     if (runtime_kill(&ctx, c.id, SIGKILL, true, &kerr) < 0)
       log_debug("kill `%s`: %s", c.id, kerr.msg);
+    /* a frozen process takes its SIGKILL only once thawed */
+    if (c.state == ENGINE_PAUSED && runtime_pause(&ctx, c.id, false, &kerr) < 0)
+      log_debug("unpause `%s`: %s", c.id, kerr.msg);
     /* the process running it notices, records the exit and lets go; without
      * one (it died), the runtime's forced delete below ends the container */
-    for (int waited = 0; monitored && container_busy(dfd, &lock); waited += 20) {
+    for (int waited = 0; monitored && engine_container_busy(dfd, &lock); waited += 20) {
       if (waited >= REMOVE_WAIT_MS) {
         vessel_error_set(err, ETIMEDOUT, "container `%s` did not stop after SIGKILL", c.name);
         engine_container_clear(&c);

@@ -77,7 +77,9 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
 int engine_open_output(struct engine *e, const struct engine_container *c,
                        struct vessel_error *err);
 
-enum engine_state { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED };
+/* PAUSED is read from the runtime when a record says running; it is never
+ * the only truth kept on disk. */
+enum engine_state { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_PAUSED, ENGINE_EXITED };
 
 struct engine_container {
   char id[65];
@@ -94,6 +96,10 @@ struct engine_container {
   char *user;
   char *hostname;
   bool auto_remove;
+  char *stop_signal; /* the image's STOPSIGNAL, NULL for SIGTERM */
+  char *started_at;  /* RFC 3339, NULL before the first start */
+  char *finished_at; /* RFC 3339, NULL before the first exit */
+  pid_t pid;         /* the init's pid while it runs (from the runtime), else 0 */
 };
 
 const char *engine_state_name(enum engine_state s);
@@ -120,3 +126,52 @@ int engine_image_remove(struct engine *e, const char *ref, struct vessel_error *
 /* docker-inspect-like JSON document (malloc'd text). */
 char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                           struct vessel_error *err);
+
+/* Lifecycle of existing containers. Each takes a container by name, id or
+ * id prefix. A container's directory `lock` is held by the process that runs
+ * it (its monitor); the record itself is changed under `record.lock`. */
+
+/* start: a fresh runtime container from the record's bundle. attach runs it
+ * in the foreground (returns its exit code, 126/127 as engine_run); else a
+ * monitor runs it (0 once it runs). Starting a running container does
+ * nothing and returns 0. -1 with err when the engine failed. */
+int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_error *err);
+
+/* stop: the stop signal (image STOPSIGNAL or SIGTERM), then SIGKILL after
+ * timeout_s seconds (< 0: 10). A container that does not run is left as is. */
+int engine_stop(struct engine *e, const char *ref, int timeout_s, struct vessel_error *err);
+
+/* kill: a signal to the container's init; an error when it does not run. */
+int engine_kill(struct engine *e, const char *ref, int sig, struct vessel_error *err);
+
+/* wait: blocks until the container is not running, then gives its exit code. */
+int engine_wait(struct engine *e, const char *ref, int *exit_code, struct vessel_error *err);
+
+/* pause (freeze) or unpause a running container. */
+int engine_pause(struct engine *e, const char *ref, bool pause, struct vessel_error *err);
+
+/* rename: the new name is taken first, so two renames never share it. */
+int engine_rename(struct engine *e, const char *ref, const char *new_name,
+                  struct vessel_error *err);
+
+/* container prune: removes every container that does not run. *ids gets the
+ * removed ids (malloc'd strv, may be empty). */
+int engine_prune(struct engine *e, char ***ids, struct vessel_error *err);
+
+/* The host pids of the container's processes (malloc'd). */
+int engine_pids(struct engine *e, const char *ref, pid_t **pids, size_t *n,
+                struct vessel_error *err);
+
+struct engine_exec_opts {
+  char **cmd;          /* NULL-terminated, not empty */
+  char **env;          /* K=V added or replaced */
+  const char *user;    /* UID[:GID] or names from the container's /etc/passwd */
+  const char *workdir; /* absolute */
+  bool detach;
+};
+
+/* exec: a new process in a running container. Returns its exit code, or
+ * 126/127 (err filled) when it cannot run, 0 at once with detach, -1 when the
+ * engine failed. */
+int engine_exec(struct engine *e, const char *ref, const struct engine_exec_opts *o,
+                struct vessel_error *err);

@@ -46,3 +46,18 @@ out:
   image_info_free(&info);
   return r;
 }
+
+int engine_container_image(struct engine *e, const struct engine_container *c,
+                           struct image_config *cfg, char ***layers, struct image_info *info,
+                           struct vessel_error *err)
+{
+  const char *ref = c->image_id && c->image_id[0] ? c->image_id : c->image;
+  struct vessel_error first = {0};
+  if (image_resolve(e->images, ref, cfg, layers, info, &first) == 0)
+    return 0;
+  if (strncmp(ref, "sha256:", 7) == 0 &&
+      image_resolve(e->images, ref + 7, cfg, layers, info, err) == 0)
+    return 0;
+  *err = first;
+  return vessel_error_prefix(err, "the image of container `%s`", c->name);
+}

@@ -18,8 +18,14 @@ char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                           struct vessel_error *err)
 {
   (void)e;
-  json_t *state = json_pack("{s:s, s:b, s:i}", "Status", engine_state_name(c->state), "Running",
-                            c->state == ENGINE_RUNNING, "ExitCode", c->exit_code);
+  /* docker's zero time for a start or an exit that has not happened */
+  static const char zero_time[] = "0001-01-01T00:00:00Z";
+  json_t *state =
+      json_pack("{s:s, s:b, s:b, s:i, s:i, s:s, s:s}", "Status", engine_state_name(c->state),
+                "Running", c->state == ENGINE_RUNNING || c->state == ENGINE_PAUSED, "Paused",
+                c->state == ENGINE_PAUSED, "ExitCode", c->exit_code, "Pid", (int)c->pid,
+                "StartedAt", c->started_at ? c->started_at : zero_time, "FinishedAt",
+                c->finished_at ? c->finished_at : zero_time);
   json_t *config = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "Hostname",
                              c->hostname ? c->hostname : "", "Image", c->image ? c->image : "",
                              "Cmd", strv_json(c->cmd), "Env", strv_json(c->env), "WorkingDir",

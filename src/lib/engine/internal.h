@@ -16,6 +16,15 @@ bool engine_id_valid(const char *id);
  * dirfd/container.json; load fills c (clear it with engine_container_clear). */
 int record_save(int dirfd, const struct engine_container *c, struct vessel_error *err);
 int record_load(int dirfd, struct engine_container *c, struct vessel_error *err);
+/* Read-modify-write under dirfd/record.lock: fn changes a fresh copy, which
+ * is saved and, with out, handed back (out is cleared first). */
+int record_update(int dirfd, int (*fn)(struct engine_container *c, void *data), void *data,
+                  struct engine_container *out, struct vessel_error *err);
+/* The monitor's transitions: running (started_at now) or exited with a
+ * code (finished_at now). */
+int record_set_state(int dirfd, enum engine_state state, int exit_code,
+                     struct engine_container *out, struct vessel_error *err);
+char *engine_now_rfc3339(void);
 char *record_to_json(const struct engine_container *c);
 int record_from_json(const char *text, size_t len, struct engine_container *c,
                      struct vessel_error *err);
@@ -60,8 +69,25 @@ int rootfs_mount(const char *target, char *const *lower_lowest_first, const char
 int user_resolve(const char *spec, char *const *layers_lowest_first, uid_t *uid, gid_t *gid,
                  struct vessel_error *err);
 
+/* The image a container was made from, by the id it recorded (rmi keeps it
+ * while the container exists): as image_resolve. */
+int engine_container_image(struct engine *e, const struct engine_container *c,
+                           struct image_config *cfg, char ***layers, struct image_info *info,
+                           struct vessel_error *err);
+
 /* rm -rf of parent/name without following symlinks. */
 int engine_remove_tree(int parent, const char *name, struct vessel_error *err);
+
+/* 126/127 when err is the container's command failing to exec, else -1. */
+int engine_exec_failure_status(const struct vessel_error *err);
+
+/* 1 when a process holds the container's lock (it runs), 0 when not; with
+ * lock_fd, the lock is taken and kept through *lock_fd. */
+int engine_container_busy(int dirfd, int *lock_fd);
+/* The runtime still runs the container (its monitor may have died). */
+bool engine_runtime_alive(struct engine *e, const char *id);
+/* The container's directory, opened. */
+int engine_container_dir(struct engine *e, const char *id, struct vessel_error *err);
 
 /* Removes the runtime state, the directory and the name; best effort. */
 int engine_destroy(struct engine *e, const char *id, const char *name);

@@ -4,7 +4,11 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/file.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine/internal.h"
 #include "util/cleanup.h"
@@ -13,6 +17,7 @@
 static const char *const state_names[] = {
     [ENGINE_CREATED] = "created",
     [ENGINE_RUNNING] = "running",
+    [ENGINE_PAUSED] = "paused",
     [ENGINE_EXITED] = "exited",
 };
 
@@ -33,6 +38,9 @@ void engine_container_clear(struct engine_container *c)
   free(c->workdir);
   free(c->user);
   free(c->hostname);
+  free(c->stop_signal);
+  free(c->started_at);
+  free(c->finished_at);
   memset(c, 0, sizeof *c);
 }
 
@@ -90,6 +98,12 @@ char *record_to_json(const struct engine_container *c)
   json_object_set_new(o, "user", json_string(c->user ? c->user : ""));
   json_object_set_new(o, "hostname", json_string(c->hostname ? c->hostname : ""));
   json_object_set_new(o, "auto_remove", json_boolean(c->auto_remove));
+  if (c->stop_signal)
+    json_object_set_new(o, "stop_signal", json_string(c->stop_signal));
+  if (c->started_at)
+    json_object_set_new(o, "started_at", json_string(c->started_at));
+  if (c->finished_at)
+    json_object_set_new(o, "finished_at", json_string(c->finished_at));
   char *text = json_dumps(o, JSON_INDENT(2));
   json_decref(o);
   return text;
@@ -103,6 +117,14 @@ static int get_string(json_t *o, const char *key, char **out, struct vessel_erro
   if (!(*out = strdup(json_string_value(v))))
     return vessel_error_set(err, ENOMEM, "container record");
   return 0;
+}
+
+/* Fields added after the first records: absent is NULL. */
+static int get_optional(json_t *o, const char *key, char **out, struct vessel_error *err)
+{
+  if (!json_object_get(o, key))
+    return 0;
+  return get_string(o, key, out, err);
 }
 
 static int get_strv(json_t *o, const char *key, char ***out, struct vessel_error *err)
@@ -162,7 +184,10 @@ int record_from_json(const char *text, size_t len, struct engine_container *out,
       get_string(o, "created", &c.created, err) < 0 ||
       get_string(o, "bundle", &c.bundle, err) < 0 || get_strv(o, "cmd", &c.cmd, err) < 0 ||
       get_strv(o, "env", &c.env, err) < 0 || get_string(o, "workdir", &c.workdir, err) < 0 ||
-      get_string(o, "user", &c.user, err) < 0 || get_string(o, "hostname", &c.hostname, err) < 0)
+      get_string(o, "user", &c.user, err) < 0 || get_string(o, "hostname", &c.hostname, err) < 0 ||
+      get_optional(o, "stop_signal", &c.stop_signal, err) < 0 ||
+      get_optional(o, "started_at", &c.started_at, err) < 0 ||
+      get_optional(o, "finished_at", &c.finished_at, err) < 0)
     goto out;
   *out = c;
   memset(&c, 0, sizeof c);
@@ -190,4 +215,76 @@ int record_load(int dirfd, struct engine_container *c, struct vessel_error *err)
   if (fs_read_fileat(dirfd, ENGINE_RECORD, &text, &len, err) < 0)
     return -1;
   return record_from_json(text, len, c, err);
+}
+
+int record_update(int dirfd, int (*fn)(struct engine_container *c, void *data), void *data,
+                  struct engine_container *out, struct vessel_error *err)
+{
+  _cleanup_close_ int lock =
+      openat(dirfd, "record.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX) < 0)
+    return vessel_error_set(err, errno, "lock the container record");
+  struct engine_container c = {0};
+  if (record_load(dirfd, &c, err) < 0)
+    return -1;
+  int r = fn(&c, data);
+  if (r == 0)
+    r = record_save(dirfd, &c, err);
+  if (r == 0 && out) {
+    engine_container_clear(out);
+    *out = c;
+  } else {
+    engine_container_clear(&c);
+  }
+  return r;
+}
+
+char *engine_now_rfc3339(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64], *out = NULL;
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+struct state_change {
+  enum engine_state state;
+  int exit_code;
+};
+
+static int apply_state(struct engine_container *c, void *data)
+{
+  const struct state_change *sc = data;
+  char *now = engine_now_rfc3339();
+  if (!now)
+    return -1;
+  c->state = sc->state;
+  c->exit_code = sc->exit_code;
+  if (sc->state == ENGINE_RUNNING) {
+    free(c->started_at);
+    c->started_at = now;
+  } else {
+    free(c->finished_at);
+    c->finished_at = now;
+  }
+  return 0;
+}
+
+int record_set_state(int dirfd, enum engine_state state, int exit_code,
+                     struct engine_container *out, struct vessel_error *err)
+{
+  struct state_change sc = {state, exit_code};
+  struct vessel_error inner = {0};
+  if (record_update(dirfd, apply_state, &sc, out, &inner) < 0) {
+    if (!inner.msg[0])
+      vessel_error_set(&inner, ENOMEM, "container record");
+    *err = inner;
+    return -1;
+  }
+  return 0;
 }

@@ -22,19 +22,7 @@
 #include "util/log.h"
 
 #define DETACH_WAIT_MS 30000
-
-static char *now_rfc3339(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64], *out = NULL;
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
-}
+#define START_LOCK_TRIES 25 /* of 20ms */
 
 static int check_binds(const struct engine_run_opts *o, struct vessel_error *err)
 {
@@ -99,7 +87,7 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
   return 0;
 }
 
-static int exec_failure_status(const struct vessel_error *err)
+int engine_exec_failure_status(const struct vessel_error *err)
 {
   if (!strstr(err->msg, "exec `"))
     return -1;
@@ -148,9 +136,12 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       !(s->rec.hostname = strdup(o->hostname ? o->hostname : hostname)) ||
       !(s->rec.image = strdup(o->image)) ||
       !(s->rec.image_id = strdup(s->info.id ? s->info.id : "")) ||
-      !(s->rec.created = now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
+      !(s->rec.created = engine_now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
     return vessel_error_set(err, ENOMEM, "container record");
   s->rec.auto_remove = o->remove;
+  if (s->img.stop_signal && s->img.stop_signal[0] &&
+      !(s->rec.stop_signal = strdup(s->img.stop_signal)))
+    return vessel_error_set(err, ENOMEM, "container record");
 
   if (o->name) {
     if (name_reserve(e->names_fd, o->name, s->rec.id, err) < 0)
@@ -172,15 +163,14 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
 
 /* The monitor's part: the overlay, the runtime, the exit recorded. Returns
  * the exit status (126/127 with err filled when the command could not
- * start) or -1 when the engine failed. */
-static int run_monitor(struct run_state *s, const struct engine_run_opts *o,
-                       struct vessel_error *err)
+ * start) or -1 when the engine failed. The record is re-read at each change:
+ * rename may have changed it meanwhile. */
+static int run_monitor(struct run_state *s, struct vessel_error *err)
 {
   if (rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, err) < 0)
     return -1;
-  s->rec.state = ENGINE_RUNNING;
-  if (record_save(s->dirfd, &s->rec, err) < 0)
+  if (record_set_state(s->dirfd, ENGINE_RUNNING, 0, &s->rec, err) < 0)
     return -1;
   struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
   struct runtime_create_opts co = {.id = s->rec.id, .bundle = s->dir};
@@ -188,19 +178,19 @@ static int run_monitor(struct run_state *s, const struct engine_run_opts *o,
   int r = runtime_run(&ctx, &co, false, &status, err);
   umount2(s->rootfs, MNT_DETACH);
   if (r < 0) {
-    status = exec_failure_status(err);
-    if (status < 0)
-      return -1; /* the engine failed: nothing of the container stays */
+    status = engine_exec_failure_status(err);
     struct vessel_error derr = {0};
     runtime_delete(&ctx, s->rec.id, true, &derr);
   }
-  s->rec.state = ENGINE_EXITED;
-  s->rec.exit_code = status;
   struct vessel_error serr = {0};
   /* rm -f may have taken the directory away: nothing left to record */
-  if (!o->remove && record_save(s->dirfd, &s->rec, &serr) < 0)
+  if (record_set_state(s->dirfd, ENGINE_EXITED, status < 0 ? ENGINE_EXIT_FAILED : status, &s->rec,
+                       &serr) < 0)
     log_debug("%s", serr.msg);
-  s->made = o->remove;
+  /* a container made by this run goes when the engine failed (nothing of it
+   * stays) or with --rm; a restarted one stays, exited */
+  if (!s->made || status >= 0)
+    s->made = s->rec.auto_remove;
   return status;
 }
 
@@ -209,7 +199,7 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
   struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
   int ret = run_prepare(e, o, &s, err);
   if (ret == 0)
-    ret = run_monitor(&s, o, err);
+    ret = run_monitor(&s, err);
   run_state_clear(&s);
   return ret;
 }
@@ -269,29 +259,24 @@ static void close_inherited_fds(void)
   closedir(d);
 }
 
-int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
-                        struct vessel_error *err)
+/* Forks the monitor of a prepared container (its lock taken, s->made as the
+ * caller's cleanup wants it) and waits until the container runs. Returns 0,
+ * 126/127 (err filled) or -1. */
+static int spawn_monitor(struct run_state *s, struct vessel_error *err)
 {
-  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
   int ret = -1;
   _cleanup_close_ int log_fd = -1, null_fd = -1, rd = -1, wr = -1;
-  if (run_prepare(e, o, &s, err) < 0)
-    goto out;
   log_fd =
-      openat(s.dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+      openat(s->dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int p[2];
-  if (log_fd < 0 || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
-    vessel_error_set(err, errno, "set up the monitor of `%s`", s.rec.id);
-    goto out;
-  }
+  if (log_fd < 0 || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
+    return vessel_error_set(err, errno, "set up the monitor of `%s`", s->rec.id);
   rd = p[0];
   wr = p[1];
   pid_t pid = fork();
-  if (pid < 0) {
-    vessel_error_set(err, errno, "fork the monitor of `%s`", s.rec.id);
-    goto out;
-  }
+  if (pid < 0)
+    return vessel_error_set(err, errno, "fork the monitor of `%s`", s->rec.id);
   if (pid == 0) {
     /* the monitor: its own session, the container's output to its log */
     close(TAKE_FD(rd));
@@ -300,16 +285,15 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
     if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
       _exit(ENGINE_EXIT_FAILED);
     struct vessel_error merr = {0};
-    int status = run_monitor(&s, o, &merr);
+    int status = run_monitor(s, &merr);
     if (status < 0 || merr.msg[0])
       monitor_report(wr, status, &merr);
-    run_state_clear(&s);
+    run_state_clear(s);
     _exit(status < 0 ? ENGINE_EXIT_FAILED : 0);
   }
   /* the monitor owns the container now, and cleans up when it fails */
   close(TAKE_FD(wr));
-  s.made = false;
-  memcpy(id, s.rec.id, 65);
+  s->made = false;
   for (int waited = 0;; waited += 20) {
     struct pollfd pfd = {.fd = rd, .events = POLLIN};
     int n = poll(&pfd, 1, 20);
@@ -326,15 +310,73 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
       ret = (unsigned char)buf[0] == ENGINE_EXIT_FAILED ? -1 : (unsigned char)buf[0];
       break;
     }
-    if (container_started(e, s.rec.id)) {
+    if (container_started(s->e, s->rec.id)) {
       ret = 0;
       break;
     }
     if (waited >= DETACH_WAIT_MS) {
-      vessel_error_set(err, ETIMEDOUT, "container `%s` did not start", s.rec.name);
+      vessel_error_set(err, ETIMEDOUT, "container `%s` did not start", s->rec.name);
       break;
     }
   }
+  return ret;
+}
+
+int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
+                        struct vessel_error *err)
+{
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  int ret = -1;
+  if (run_prepare(e, o, &s, err) == 0) {
+    memcpy(id, s.rec.id, 65);
+    ret = spawn_monitor(&s, err);
+  }
+  run_state_clear(&s);
+  return ret;
+}
+
+int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_error *err)
+{
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  int ret = -1;
+  if (engine_lookup(e, ref, &s.rec, err) < 0)
+    goto out;
+  if ((s.dirfd = engine_container_dir(e, s.rec.id, err)) < 0)
+    goto out;
+  /* stop, wait and ps hold the lock for an instant only: a lock held on
+   * while the runtime runs nothing is a monitor (or a start) under way */
+  for (int tries = 0; engine_container_busy(s.dirfd, &s.lock); tries++) {
+    if (tries >= START_LOCK_TRIES || engine_runtime_alive(e, s.rec.id)) {
+      ret = 0; /* it runs already */
+      goto out;
+    }
+    nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+  }
+  if (engine_runtime_alive(e, s.rec.id)) {
+    ret = 0;
+    goto out;
+  }
+  /* rm may have removed it while we took the lock */
+  struct engine_container fresh = {0};
+  if (record_load(s.dirfd, &fresh, err) < 0) {
+    vessel_error_set(err, ENOENT, "no such container `%s`", ref);
+    goto out;
+  }
+  engine_container_clear(&s.rec);
+  s.rec = fresh;
+  if (engine_container_image(e, &s.rec, &s.img, &s.layers, &s.info, err) < 0)
+    goto out;
+  if (asprintf(&s.dir, "%s/containers/%s", e->root, s.rec.id) < 0 ||
+      asprintf(&s.upper, "%s/upper", s.dir) < 0 || asprintf(&s.work, "%s/work", s.dir) < 0 ||
+      asprintf(&s.rootfs, "%s/rootfs", s.dir) < 0) {
+    vessel_error_set(err, ENOMEM, "start");
+    goto out;
+  }
+  /* what a previous run's runtime left (a monitor that was killed) */
+  struct runtime_ctx ctx = {.state_root = e->runtime_root};
+  struct vessel_error ignored = {0};
+  runtime_delete(&ctx, s.rec.id, true, &ignored);
+  ret = attach ? run_monitor(&s, err) : spawn_monitor(&s, err);
 out:
   run_state_clear(&s);
   return ret;

@@ -1,0 +1,322 @@
+/* start, stop, restart, kill, wait, pause, unpause, rename and container
+ * prune: docker's verbs on existing containers. Commands over several
+ * containers go on past a failure and exit 125 at the end, as docker does. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "runtime/runtime.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define STOP_TIMEOUT_MAX (24 * 3600)
+
+/* One error reported now, the last kept for main() to print. */
+static void note_failure(int *ret, struct vessel_error *err, const struct vessel_error *one)
+{
+  if (*ret < 0)
+    fprintf(stderr, "vessel: %s\n", err->msg);
+  *err = *one;
+  *ret = -1;
+}
+
+static int parse_timeout(const char *cmd, const char *s, int *out, struct vessel_error *err)
+{
+  long long n;
+  if (parse_i64(s, &n) < 0 || n < 0 || n > STOP_TIMEOUT_MAX)
+    return vessel_error_set(err, 0, "%s: bad --time `%s` (seconds)", cmd, s);
+  *out = (int)n;
+  return 0;
+}
+
+static int need_containers(const char *cmd, int argc, struct vessel_error *err)
+{
+  if (optind >= argc)
+    return vessel_error_set(err, 0, "%s: missing container name or id (see vessel %s --help)", cmd,
+                            cmd);
+  return 0;
+}
+
+/* stop and restart share -t */
+static int stop_or_restart(const char *cmd, bool restart, struct cli *cli, int argc, char **argv,
+                           struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"time", required_argument, NULL, 't'},
+      {"timeout", required_argument, NULL, 't'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  int timeout = -1, c;
+  while ((c = cli_getopt(cmd, argc, argv, "+:t:", opts, err)) != -1) {
+    if (c == CLI_HELP)
+      return 0;
+    if (c != 't' || parse_timeout(cmd, optarg, &timeout, err) < 0)
+      return -1;
+  }
+  if (need_containers(cmd, argc, err) < 0)
+    return -1;
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    int r = engine_stop(e, argv[i], timeout, &one);
+    if (r == 0 && restart)
+      r = engine_start(e, argv[i], false, &one);
+    if (r != 0) {
+      if (!one.msg[0])
+        vessel_error_set(&one, 0, "container `%s` could not start", argv[i]);
+      note_failure(&ret, err, &one);
+      continue;
+    }
+    printf("%s\n", argv[i]);
+    fflush(stdout);
+  }
+  return ret;
+}
+
+int cmd_stop(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return stop_or_restart("stop", false, cli, argc, argv, err);
+}
+
+int cmd_restart(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return stop_or_restart("restart", true, cli, argc, argv, err);
+}
+
+int cmd_start(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"attach", no_argument, NULL, 'a'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool attach = false;
+  int c;
+  while ((c = cli_getopt("start", argc, argv, "+:a", opts, err)) != -1) {
+    if (c == CLI_HELP)
+      return 0;
+    if (c != 'a')
+      return -1;
+    attach = true;
+  }
+  if (need_containers("start", argc, err) < 0)
+    return -1;
+  if (attach && argc - optind != 1)
+    return vessel_error_set(err, 0, "start: -a attaches to one container only");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  fflush(stdout);
+  if (attach) {
+    int r = engine_start(e, argv[optind], true, err);
+    /* the command could not start: say why, exit 126/127 */
+    if (r > 0 && err->msg[0])
+      fprintf(stderr, "vessel: %s\n", err->msg);
+    return r;
+  }
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    int r = engine_start(e, argv[i], false, &one);
+    if (r != 0) {
+      if (!one.msg[0])
+        vessel_error_set(&one, 0, "container `%s` could not start", argv[i]);
+      note_failure(&ret, err, &one);
+      continue;
+    }
+    printf("%s\n", argv[i]);
+    fflush(stdout);
+  }
+  return ret;
+}
+
+int cmd_kill(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"signal", required_argument, NULL, 's'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  int sig = 9, c; /* SIGKILL, as docker */
+  while ((c = cli_getopt("kill", argc, argv, "+:s:", opts, err)) != -1) {
+    if (c == CLI_HELP)
+      return 0;
+    if (c != 's')
+      return -1;
+    if ((sig = runtime_signal_parse(optarg)) <= 0)
+      return vessel_error_set(err, 0, "kill: invalid signal `%s`", optarg);
+  }
+  if (need_containers("kill", argc, err) < 0)
+    return -1;
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    if (engine_kill(e, argv[i], sig, &one) < 0) {
+      note_failure(&ret, err, &one);
+      continue;
+    }
+    printf("%s\n", argv[i]);
+  }
+  return ret;
+}
+
+int cmd_wait(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt("wait", argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  if (need_containers("wait", argc, err) < 0)
+    return -1;
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    int code;
+    if (engine_wait(e, argv[i], &code, &one) < 0) {
+      note_failure(&ret, err, &one);
+      continue;
+    }
+    printf("%d\n", code);
+    fflush(stdout);
+  }
+  return ret;
+}
+
+static int pause_or_unpause(const char *cmd, bool pause, struct cli *cli, int argc, char **argv,
+                            struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt(cmd, argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  if (need_containers(cmd, argc, err) < 0)
+    return -1;
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    if (engine_pause(e, argv[i], pause, &one) < 0) {
+      note_failure(&ret, err, &one);
+      continue;
+    }
+    printf("%s\n", argv[i]);
+  }
+  return ret;
+}
+
+int cmd_pause(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return pause_or_unpause("pause", true, cli, argc, argv, err);
+}
+
+int cmd_unpause(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return pause_or_unpause("unpause", false, cli, argc, argv, err);
+}
+
+int cmd_rename(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = cli_getopt("rename", argc, argv, "+:", opts, err)) != -1)
+    return c == CLI_HELP ? 0 : -1;
+  if (argc - optind != 2)
+    return vessel_error_set(err, 0, "rename: needs OLD and NEW (see vessel rename --help)");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  return engine_rename(e, argv[optind], argv[optind + 1], err) < 0 ? -1 : 0;
+}
+
+/* docker asks before it removes; -f or a "y" on stdin goes on */
+static bool confirmed(void)
+{
+  printf("WARNING! This will remove all stopped containers.\n"
+         "Are you sure you want to continue? [y/N] ");
+  fflush(stdout);
+  char line[16];
+  if (!fgets(line, sizeof line, stdin))
+    return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}
+
+int cmd_container_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"force", no_argument, NULL, 'f'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool force = false;
+  int c;
+  while ((c = cli_getopt("container prune", argc, argv, "+:f", opts, err)) != -1) {
+    if (c == CLI_HELP)
+      return 0;
+    if (c != 'f')
+      return -1;
+    force = true;
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "container prune: takes no arguments");
+  if (!force && !confirmed())
+    return 0;
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  _cleanup_strv_ char **ids = NULL;
+  if (engine_prune(e, &ids, err) < 0)
+    return -1;
+  if (ids[0]) {
+    printf("Deleted Containers:\n");
+    for (size_t i = 0; ids[i]; i++)
+      printf("%s\n", ids[i]);
+    printf("\n");
+  }
+  printf("Total reclaimed space: 0B\n");
+  return 0;
+}
+
+int cmd_container(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct {
+    const char *verb;
+    cli_command_fn fn;
+  } verbs[] = {
+      {"ls", cmd_ps},           {"ps", cmd_ps},           {"list", cmd_ps},
+      {"rm", cmd_rm},           {"inspect", cmd_inspect}, {"logs", cmd_logs},
+      {"run", cmd_run},         {"start", cmd_start},     {"stop", cmd_stop},
+      {"restart", cmd_restart}, {"kill", cmd_kill},       {"wait", cmd_wait},
+      {"pause", cmd_pause},     {"unpause", cmd_unpause}, {"rename", cmd_rename},
+      {"exec", cmd_exec},       {"top", cmd_top},         {"prune", cmd_container_prune},
+  };
+  if (argc < 2)
+    return vessel_error_set(err, 0, "container: missing command (see vessel container --help)");
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    cli_print_help("container");
+    printf("\ncommands:");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+      printf(" %s", verbs[i].verb);
+    printf(" (see vessel container COMMAND --help)\n");
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (strcmp(argv[1], verbs[i].verb) == 0)
+      return verbs[i].fn(cli, argc - 1, argv + 1, err);
+  return vessel_error_set(err, 0, "container: unknown command `%s` (see vessel container --help)",
+                          argv[1]);
+}
