@@ -40,6 +40,72 @@ static int need_containers(const char *cmd, int argc, struct vessel_error *err)
   return 0;
 }
 
+/* Runs act on each container named after the flags, as docker does: the
+ * name is printed for each success (unless print is false), every failure is
+ * reported, and the command fails if any did. */
+typedef int (*container_action)(struct engine *e, const char *ref, void *data,
+                                struct vessel_error *err);
+
+static int each_container(struct cli *cli, const char *cmd, int argc, char **argv,
+                          container_action act, void *data, bool print, struct vessel_error *err)
+{
+  if (need_containers(cmd, argc, err) < 0)
+    return -1;
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    if (act(e, argv[i], data, &one) != 0) {
+      if (!one.msg[0])
+        vessel_error_set(&one, 0, "container `%s` could not start", argv[i]);
+      note_failure(&ret, err, &one);
+      continue;
+    }
+    if (print)
+      printf("%s\n", argv[i]);
+    fflush(stdout);
+  }
+  return ret;
+}
+
+struct stop_args {
+  int timeout;
+  bool restart;
+};
+
+static int stop_one(struct engine *e, const char *ref, void *data, struct vessel_error *err)
+{
+  const struct stop_args *a = data;
+  int r = engine_stop(e, ref, a->timeout, err);
+  return r == 0 && a->restart ? engine_start(e, ref, false, err) : r;
+}
+
+static int start_one(struct engine *e, const char *ref, void *data, struct vessel_error *err)
+{
+  return engine_start(e, ref, false, err);
+}
+
+static int kill_one(struct engine *e, const char *ref, void *data, struct vessel_error *err)
+{
+  return engine_kill(e, ref, *(const int *)data, err);
+}
+
+static int wait_one(struct engine *e, const char *ref, void *data, struct vessel_error *err)
+{
+  int code;
+  if (engine_wait(e, ref, &code, err) < 0)
+    return -1;
+  printf("%d\n", code);
+  return 0;
+}
+
+static int pause_one(struct engine *e, const char *ref, void *data, struct vessel_error *err)
+{
+  return engine_pause(e, ref, *(const bool *)data, err);
+}
+
 /* stop and restart share -t */
 static int stop_or_restart(const char *cmd, bool restart, struct cli *cli, int argc, char **argv,
                            struct vessel_error *err)
@@ -57,27 +123,8 @@ static int stop_or_restart(const char *cmd, bool restart, struct cli *cli, int a
     if (c != 't' || parse_timeout(cmd, optarg, &timeout, err) < 0)
       return -1;
   }
-  if (need_containers(cmd, argc, err) < 0)
-    return -1;
-  struct engine *e = cli_engine(cli, err);
-  if (!e)
-    return -1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct vessel_error one = {0};
-    int r = engine_stop(e, argv[i], timeout, &one);
-    if (r == 0 && restart)
-      r = engine_start(e, argv[i], false, &one);
-    if (r != 0) {
-      if (!one.msg[0])
-        vessel_error_set(&one, 0, "container `%s` could not start", argv[i]);
-      note_failure(&ret, err, &one);
-      continue;
-    }
-    printf("%s\n", argv[i]);
-    fflush(stdout);
-  }
-  return ret;
+  struct stop_args a = {.timeout = timeout, .restart = restart};
+  return each_container(cli, cmd, argc, argv, stop_one, &a, true, err);
 }
 
 int cmd_stop(struct cli *cli, int argc, char **argv, struct vessel_error *err)
@@ -106,35 +153,23 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       return -1;
     attach = true;
   }
+  if (!attach)
+    return each_container(cli, "start", argc, argv, start_one, NULL, true, err);
   if (need_containers("start", argc, err) < 0)
     return -1;
-  if (attach && argc - optind != 1)
+  if (argc - optind != 1)
     return vessel_error_set(err, 0, "start: -a attaches to one container only");
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
   fflush(stdout);
-  if (attach) {
+  {
     int r = engine_start(e, argv[optind], true, err);
     /* the command could not start: say why, exit 126/127 */
     if (r > 0 && err->msg[0])
       fprintf(stderr, "vessel: %s\n", err->msg);
     return r;
   }
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct vessel_error one = {0};
-    int r = engine_start(e, argv[i], false, &one);
-    if (r != 0) {
-      if (!one.msg[0])
-        vessel_error_set(&one, 0, "container `%s` could not start", argv[i]);
-      note_failure(&ret, err, &one);
-      continue;
-    }
-    printf("%s\n", argv[i]);
-    fflush(stdout);
-  }
-  return ret;
 }
 
 int cmd_kill(struct cli *cli, int argc, char **argv, struct vessel_error *err)
@@ -153,21 +188,7 @@ int cmd_kill(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     if ((sig = runtime_signal_parse(optarg)) <= 0)
       return vessel_error_set(err, 0, "kill: invalid signal `%s`", optarg);
   }
-  if (need_containers("kill", argc, err) < 0)
-    return -1;
-  struct engine *e = cli_engine(cli, err);
-  if (!e)
-    return -1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct vessel_error one = {0};
-    if (engine_kill(e, argv[i], sig, &one) < 0) {
-      note_failure(&ret, err, &one);
-      continue;
-    }
-    printf("%s\n", argv[i]);
-  }
-  return ret;
+  return each_container(cli, "kill", argc, argv, kill_one, &sig, true, err);
 }
 
 int cmd_wait(struct cli *cli, int argc, char **argv, struct vessel_error *err)
@@ -176,23 +197,7 @@ int cmd_wait(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   int c;
   while ((c = cli_getopt("wait", argc, argv, "+:", opts, err)) != -1)
     return c == CLI_HELP ? 0 : -1;
-  if (need_containers("wait", argc, err) < 0)
-    return -1;
-  struct engine *e = cli_engine(cli, err);
-  if (!e)
-    return -1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct vessel_error one = {0};
-    int code;
-    if (engine_wait(e, argv[i], &code, &one) < 0) {
-      note_failure(&ret, err, &one);
-      continue;
-    }
-    printf("%d\n", code);
-    fflush(stdout);
-  }
-  return ret;
+  return each_container(cli, "wait", argc, argv, wait_one, NULL, false, err);
 }
 
 static int pause_or_unpause(const char *cmd, bool pause, struct cli *cli, int argc, char **argv,
@@ -202,21 +207,7 @@ static int pause_or_unpause(const char *cmd, bool pause, struct cli *cli, int ar
   int c;
   while ((c = cli_getopt(cmd, argc, argv, "+:", opts, err)) != -1)
     return c == CLI_HELP ? 0 : -1;
-  if (need_containers(cmd, argc, err) < 0)
-    return -1;
-  struct engine *e = cli_engine(cli, err);
-  if (!e)
-    return -1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct vessel_error one = {0};
-    if (engine_pause(e, argv[i], pause, &one) < 0) {
-      note_failure(&ret, err, &one);
-      continue;
-    }
-    printf("%s\n", argv[i]);
-  }
-  return ret;
+  return each_container(cli, cmd, argc, argv, pause_one, &pause, true, err);
 }
 
 int cmd_pause(struct cli *cli, int argc, char **argv, struct vessel_error *err)
