@@ -174,6 +174,29 @@ PY
   [[ $output != "$(readlink /proc/self/ns/time)" ]]
 }
 
+@test "features: compiled seccomp filters are reused, never for another profile" {
+  local id i n before
+  before=$(ls "$VR_ROOT/.seccomp-cache" 2>/dev/null | wc -l)
+  for i in 1 2; do
+    id=$(vr_new_id)
+    vr_bundle "$id" . sh -c 'mkdir /tmp/x 2>&1; echo rc=$?'
+    vr_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+    run -0 vr_run "$id"
+    [[ $output == *"Operation not permitted"* ]] || { echo "run $i: $output" >&2; return 1; }
+  done
+  n=$(ls "$VR_ROOT/.seccomp-cache" | wc -l)
+  ((n == before + 1)) || { echo "cache files: $n, before: $before" >&2; return 1; }
+  # another errno is another profile: a new program, not the cached one
+  id=$(vr_new_id)
+  vr_bundle "$id" . sh -c 'mkdir /tmp/x 2>&1; echo rc=$?'
+  vr_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+      "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
+  run -0 vr_run "$id"
+  [[ $output == *"Permission denied"* ]] || { echo "$output" >&2; return 1; }
+  vr_expect_eq "$(ls "$VR_ROOT/.seccomp-cache" | wc -l)" $((before + 2)) "cache files"
+}
+
 @test "features: nothing is left behind" {
   vr_assert_clean
 }

@@ -24,6 +24,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "record.h"
+#include "seccomp_cache.h"
 #include "sync.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -380,8 +381,12 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (idmap_prepare(s, &idmap_fds, err) < 0)
     goto out;
   c.idmap_fds = idmap_fds;
-  if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
-    goto out;
+  if (s->linux_.seccomp) {
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof cache, "%s/.seccomp-cache", ctx->state_root);
+    if (seccomp_build_cached(s->linux_.seccomp, config, cache, &seccomp, err) < 0)
+      goto out;
+  }
   c.seccomp = s->linux_.seccomp ? &seccomp : NULL;
   /* the agent is reached from the host, before the init enters the container */
   if (seccomp.notify) {

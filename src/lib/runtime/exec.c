@@ -2,6 +2,7 @@
  * and the cgroup of the container, and gets the spec's restrictions (caps,
  * no_new_privs, seccomp, rlimits) before execve. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 #include "create.h"
 #include "process.h"
 #include "record.h"
+#include "seccomp_cache.h"
 #include "runtime.h"
 #include "sync.h"
 #include "util/cleanup.h"
@@ -118,6 +120,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     return -1;
   int r = -1;
   struct spec *s = NULL;
+  _cleanup_free_ char *config = NULL;
   struct cgroup *cg = NULL;
   struct seccomp_program seccomp = {0};
   int sv[2] = {-1, -1}, own_pid_ns = -1, cgroup_fd = -1, console_fd = -1, console_ours = -1;
@@ -131,8 +134,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
                      container_status_name(st));
     goto out;
   }
-  s = container_load_spec(recfd, err);
-  if (!s)
+  if (record_read_config(recfd, &config, err) < 0 || !(s = spec_parse(config, strlen(config), err)))
     goto out;
   if (!o->process || !o->process->args || !o->process->args[0]) {
     vessel_error_set(err, EINVAL, "exec: no command given");
@@ -150,8 +152,12 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     vessel_error_set(err, errno, "open container init %d", (int)rec.pid);
     goto out;
   }
-  if (s->linux_.seccomp && seccomp_program_build(s->linux_.seccomp, &seccomp, err) < 0)
-    goto out;
+  if (s->linux_.seccomp) {
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof cache, "%s/.seccomp-cache", ctx->state_root);
+    if (seccomp_build_cached(s->linux_.seccomp, config, cache, &seccomp, err) < 0)
+      goto out;
+  }
   cg = record_cgroup(&rec, err);
   if (!cg)
     goto out;
