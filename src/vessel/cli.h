@@ -73,3 +73,6 @@ struct engine *cli_engine(struct cli *cli, struct vessel_error *err);
 
 /* Writes s as a JSON string body (no quotes) to stdout. */
 void cli_json_escape(const char *s);
+
+/* --format table|json. */
+int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err);

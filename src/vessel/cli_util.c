@@ -45,3 +45,14 @@ void cli_json_escape(const char *s)
       putchar(c);
   }
 }
+
+int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err)
+{
+  if (strcmp(s, "json") == 0)
+    *json = true;
+  else if (strcmp(s, "table") == 0)
+    *json = false;
+  else
+    return vessel_error_set(err, 0, "%s: --format must be table or json, not `%s`", cmd, s);
+  return 0;
+}

@@ -9,17 +9,6 @@
 #include "cli.h"
 #include "util/cleanup.h"
 
-static int parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err)
-{
-  if (strcmp(s, "json") == 0)
-    *json = true;
-  else if (strcmp(s, "table") == 0)
-    *json = false;
-  else
-    return vessel_error_set(err, 0, "%s: --format must be table or json, not `%s`", cmd, s);
-  return 0;
-}
-
 static void print_command(char *const *cmd, int width)
 {
   char buf[256] = "";
@@ -73,7 +62,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       quiet = true;
       break;
     case 'f':
-      if (parse_format("ps", optarg, &json, err) < 0)
+      if (cli_parse_format("ps", optarg, &json, err) < 0)
         return -1;
       break;
     case CLI_HELP:

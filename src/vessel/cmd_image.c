@@ -98,9 +98,8 @@ int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       quiet = true;
       break;
     case 'f':
-      if (strcmp(optarg, "json") && strcmp(optarg, "table"))
-        return vessel_error_set(err, 0, "images: --format must be table or json, not `%s`", optarg);
-      json = strcmp(optarg, "json") == 0;
+      if (cli_parse_format("images", optarg, &json, err) < 0)
+        return -1;
       break;
     case CLI_HELP:
       return 0;
