@@ -68,6 +68,10 @@ struct option;
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const struct option *longopts, struct vessel_error *err);
 
+/* A command without flags of its own: 1 when --help was printed, 0 to go on,
+ * -1 (err filled) on a flag. */
+int cli_no_flags(const char *cmd, int argc, char **argv, struct vessel_error *err);
+
 /* The engine, opened on first use with the global --root and --runroot. */
 struct engine *cli_engine(struct cli *cli, struct vessel_error *err);
 

@@ -56,3 +56,12 @@ int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_e
     return vessel_error_set(err, 0, "%s: --format must be table or json, not `%s`", cmd, s);
   return 0;
 }
+
+int cli_no_flags(const char *cmd, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
+  int c = cli_getopt(cmd, argc, argv, "+:", opts, err);
+  if (c == -1)
+    return 0;
+  return c == CLI_HELP ? 1 : -1;
+}

@@ -162,10 +162,9 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 
 int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt("inspect", argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags("inspect", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   if (optind >= argc)
     return vessel_error_set(err, 0, "inspect: missing container name or id");
   struct engine *e = cli_engine(cli, err);
@@ -197,10 +196,9 @@ int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err
 
 int cmd_logs(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt("logs", argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags("logs", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   if (argc - optind != 1)
     return vessel_error_set(err, 0, "logs: needs one container name or id");
   struct engine *e = cli_engine(cli, err);

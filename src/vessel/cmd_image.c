@@ -19,15 +19,6 @@ static struct image_store *store(struct cli *cli, struct vessel_error *err)
   return e ? e->images : NULL;
 }
 
-static int no_flags(const char *cmd, int argc, char **argv, struct vessel_error *err)
-{
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c = cli_getopt(cmd, argc, argv, "+:", opts, err);
-  if (c == -1)
-    return 0;
-  return c == CLI_HELP ? 1 : -1;
-}
-
 int cmd_import(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
@@ -151,7 +142,7 @@ int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 
 int cmd_rmi(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  int r = no_flags("rmi", argc, argv, err);
+  int r = cli_no_flags("rmi", argc, argv, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (optind >= argc)
@@ -176,7 +167,7 @@ int cmd_rmi(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 
 int cmd_tag(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  int r = no_flags("tag", argc, argv, err);
+  int r = cli_no_flags("tag", argc, argv, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (argc - optind != 2)
@@ -240,7 +231,7 @@ static char *image_doc(struct image_store *s, const char *ref, struct vessel_err
 
 int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  int r = no_flags("image inspect", argc, argv, err);
+  int r = cli_no_flags("image inspect", argc, argv, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (optind >= argc)

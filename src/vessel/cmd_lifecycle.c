@@ -193,20 +193,18 @@ int cmd_kill(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 
 int cmd_wait(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt("wait", argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags("wait", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   return each_container(cli, "wait", argc, argv, wait_one, NULL, false, err);
 }
 
 static int pause_or_unpause(const char *cmd, bool pause, struct cli *cli, int argc, char **argv,
                             struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt(cmd, argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags(cmd, argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   return each_container(cli, cmd, argc, argv, pause_one, &pause, true, err);
 }
 
@@ -222,10 +220,9 @@ int cmd_unpause(struct cli *cli, int argc, char **argv, struct vessel_error *err
 
 int cmd_rename(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt("rename", argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags("rename", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   if (argc - optind != 2)
     return vessel_error_set(err, 0, "rename: needs OLD and NEW (see vessel rename --help)");
   struct engine *e = cli_engine(cli, err);

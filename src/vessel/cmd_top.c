@@ -94,10 +94,9 @@ static double boot_time(void)
 
 int cmd_top(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt("top", argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags("top", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   if (argc - optind != 1)
     return vessel_error_set(err, 0, "top: needs one container name or id");
   struct engine *e = cli_engine(cli, err);

@@ -138,10 +138,9 @@ static int parse_level(const char *s, enum vessel_log_level *out)
 
 int cmd_version(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c;
-  while ((c = cli_getopt("version", argc, argv, "+:", opts, err)) != -1)
-    return c == CLI_HELP ? 0 : -1;
+  int flags = cli_no_flags("version", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
   printf("vessel version %s\n", VESSEL_VERSION);
   return 0;
 }

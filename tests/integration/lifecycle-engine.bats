@@ -4,50 +4,10 @@
 # status ps and inspect show after each. Every test has its own --root and
 # --runroot; the suite ends by checking that nothing of ours is left.
 
-bats_require_minimum_version 1.5.0
+load lib/engine
 
-VESSEL=${VESSEL_ENGINE:-$BATS_TEST_DIRNAME/../../build/src/vessel/vessel}
-
-setup_file() {
-  [[ -x $VESSEL ]] || { echo "no vessel binary at $VESSEL" >&2; return 1; }
-  export SUITE_TMP
-  SUITE_TMP=$(mktemp -d /tmp/vessel-lifecycle-bats.XXXXXX)
-  local rootfs=$SUITE_TMP/rootfs a
-  mkdir -p "$rootfs"/{bin,etc,tmp,root}
-  cp /bin/busybox "$rootfs/bin/busybox"
-  for a in sh echo cat ls id pwd env sleep true false grep seq; do
-    ln -s busybox "$rootfs/bin/$a"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-  printf 'echo not executable\n' >"$rootfs/etc/noexec"
-  tar -C "$rootfs" -cf "$SUITE_TMP/busybox.tar" .
-  : >"$SUITE_TMP/ids"
-}
-
-teardown_file() {
-  if [[ -n ${SUITE_TMP:-} && -d $SUITE_TMP ]]; then
-    grep -o " $SUITE_TMP[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$SUITE_TMP"
-  fi
-}
-
-setup() {
-  T=$SUITE_TMP/t$BATS_TEST_NUMBER
-  mkdir -p "$T"
-  VR=("$VESSEL" --root "$T/root" --runroot "$T/run")
-  v import "$SUITE_TMP/busybox.tar" busybox >/dev/null
-}
-
-teardown() {
-  local id
-  for id in $(ls "$T/root/containers" 2>/dev/null); do echo "$id" >>"$SUITE_TMP/ids"; done
-  for id in $(timeout 20 "${VR[@]}" ps -a -q 2>/dev/null); do
-    timeout 20 "${VR[@]}" rm -f "$id" >/dev/null 2>&1 || true
-  done
-}
-
-v() { timeout 60 "${VR[@]}" "$@"; }
+setup_file() { engine_suite_setup lifecycle; }
+teardown_file() { engine_suite_teardown; }
 
 # a container that ends on SIGTERM at once (its shell traps it: as pid 1 it
 # would ignore a signal it has no handler for)

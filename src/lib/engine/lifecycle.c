@@ -26,6 +26,20 @@ static bool is_up(const struct engine_container *c)
   return c->state == ENGINE_RUNNING || c->state == ENGINE_PAUSED;
 }
 
+/* Finds a container that must be running (or paused): c is filled and must
+ * be cleared by the caller only on success. */
+static int lookup_up(struct engine *e, const char *ref, struct engine_container *c,
+                     struct vessel_error *err)
+{
+  if (engine_lookup(e, ref, c, err) < 0)
+    return -1;
+  if (is_up(c))
+    return 0;
+  vessel_error_set(err, 0, "container `%s` is not running", c->name);
+  engine_container_clear(c);
+  return -1;
+}
+
 static void sleep_ms(long ms)
 {
   nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
@@ -83,13 +97,11 @@ out:
 int engine_kill(struct engine *e, const char *ref, int sig, struct vessel_error *err)
 {
   struct engine_container c = {0};
-  if (engine_lookup(e, ref, &c, err) < 0)
+  if (lookup_up(e, ref, &c, err) < 0)
     return -1;
   int ret = 0;
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
-  if (!is_up(&c))
-    ret = vessel_error_set(err, 0, "container `%s` is not running", c.name);
-  else if (runtime_kill(&ctx, c.id, sig, false, err) < 0)
+  if (runtime_kill(&ctx, c.id, sig, false, err) < 0)
     ret = vessel_error_prefix(err, "kill container `%s`", c.name);
   engine_container_clear(&c);
   return ret;
@@ -129,13 +141,11 @@ int engine_wait(struct engine *e, const char *ref, int *exit_code, struct vessel
 int engine_pause(struct engine *e, const char *ref, bool pause, struct vessel_error *err)
 {
   struct engine_container c = {0};
-  if (engine_lookup(e, ref, &c, err) < 0)
+  if (lookup_up(e, ref, &c, err) < 0)
     return -1;
   int ret = 0;
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
-  if (!is_up(&c))
-    ret = vessel_error_set(err, 0, "container `%s` is not running", c.name);
-  else if (pause && c.state == ENGINE_PAUSED)
+  if (pause && c.state == ENGINE_PAUSED)
     ret = vessel_error_set(err, 0, "container `%s` is already paused", c.name);
   else if (!pause && c.state != ENGINE_PAUSED)
     ret = vessel_error_set(err, 0, "container `%s` is not paused", c.name);
@@ -243,13 +253,11 @@ int engine_pids(struct engine *e, const char *ref, pid_t **pids, size_t *n,
                 struct vessel_error *err)
 {
   struct engine_container c = {0};
-  if (engine_lookup(e, ref, &c, err) < 0)
+  if (lookup_up(e, ref, &c, err) < 0)
     return -1;
   int ret = 0;
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
-  if (!is_up(&c))
-    ret = vessel_error_set(err, 0, "container `%s` is not running", c.name);
-  else if (runtime_pids(&ctx, c.id, pids, n, err) < 0)
+  if (runtime_pids(&ctx, c.id, pids, n, err) < 0)
     ret = vessel_error_prefix(err, "processes of `%s`", c.name);
   engine_container_clear(&c);
   return ret;
