@@ -71,7 +71,7 @@ if ((built)); then
   for suite in tests/integration/*.bats; do
     [[ -f $suite ]] || continue
     name=${suite##*/}
-    tally "[${name%.bats}] " < <(timeout 1200 bats --tap "$suite" 2>&1; rc=$?; ((rc == 124)) && echo "not ok - suite timed out")
+    tally "[${name%.bats}] " < <(timeout 600 bats --tap "$suite" 2>&1; rc=$?; ((rc == 124)) && echo "not ok - suite timed out")
   done
 fi
 

@@ -12,8 +12,9 @@ teardown_file() { vr_suite_teardown; }
   local id
   id=$(vr_new_id)
   vr_bundle "$id" '.process.terminal = true' sh -c 'tty; test -t 0 && test -t 1 && echo both-ttys; exit 4'
-  # script(1) gives the runtime a terminal of its own, as a person's shell would
-  run script -qec "$VESSEL_RUNTIME --root $VR_ROOT run --bundle $BUNDLE $id" /dev/null </dev/null
+  # script(1) gives the runtime a terminal of its own, as a person's shell
+  # would; SHELL is pinned because script runs the command with it
+  run env SHELL=/bin/sh script -qec "$VESSEL_RUNTIME --root $VR_ROOT run --bundle $BUNDLE $id" /dev/null </dev/null
   ((status == 4)) || { echo "status $status: $output" >&2; return 1; }
   [[ $output == *"/dev/pts/0"* && $output == *both-ttys* ]] || { echo "$output" >&2; return 1; }
   run ! vr state "$id"
@@ -24,7 +25,9 @@ teardown_file() { vr_suite_teardown; }
   id=$(vr_new_id)
   vr_bundle "$id" . sleep 600
   vr_up "$id"
-  run script -qec "timeout 30 $VESSEL_RUNTIME --root $VR_ROOT exec --tty $id sh -c 'tty; exit 6'" /dev/null </dev/null
+  # --foreground: in a process group of its own (timeout's default) the
+  # runtime would be a background job of the terminal and stop on SIGTTOU
+  run env SHELL=/bin/sh script -qec "timeout --foreground 30 $VESSEL_RUNTIME --root $VR_ROOT exec --tty $id sh -c 'tty; exit 6'" /dev/null </dev/null
   ((status == 6)) || { echo "status $status: $output" >&2; return 1; }
   [[ $output == *"/dev/pts/"* ]] || { echo "$output" >&2; return 1; }
 }

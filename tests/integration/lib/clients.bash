@@ -46,7 +46,7 @@ clients_tmpdir() {
 clients_pty() {
   local cmd rc out
   printf -v cmd '%q ' "$@"
-  out=$(script -qefc "$cmd" /dev/null </dev/null)
+  out=$(SHELL=/bin/sh script -qefc "$cmd" /dev/null </dev/null)
   rc=$?
   printf '%s\n' "$out" | tr -d '\r\000'
   return $rc
