@@ -8,6 +8,8 @@ pkgs=(
   # build
   build-essential meson ninja-build pkg-config clang-format
   libjansson-dev libseccomp-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
+  # what the static vessel binary links through libarchive
+  libacl1-dev liblz4-dev libbz2-dev liblzma-dev nettle-dev libxml2-dev libicu-dev
   # tests
   bats jq busybox-static iproute2 util-linux procps psmisc python3
   # real OCI clients driven by the integration tests
