@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(
   # build
   build-essential meson ninja-build pkg-config clang-format
-  libjansson-dev libseccomp-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
+  libjansson-dev libseccomp-dev libarchive-dev zlib1g-dev libzstd-dev
   # what the static vessel binary links through libarchive
   libacl1-dev liblz4-dev libbz2-dev liblzma-dev nettle-dev libxml2-dev libicu-dev
   # tests

@@ -61,8 +61,10 @@ char **bundle_env(const struct engine_run_opts *o, const struct image_config *im
 /* The overlay root: mounted in the engine's own mount namespace only, so it
  * disappears with the processes that use it. */
 int rootfs_private_namespace(struct vessel_error *err);
+/* transient: a container that goes when it exits (--rm): its upper dir is
+ * never synced to disk (overlayfs' volatile). */
 int rootfs_mount(const char *target, char *const *lower_lowest_first, const char *upper,
-                 const char *work, struct vessel_error *err);
+                 const char *work, bool transient, struct vessel_error *err);
 
 /* UID[:GID] or names, resolved in the image's /etc/passwd and /etc/group
  * found in the layers (highest wins). */

@@ -2,6 +2,7 @@
  * container's upper dir, mounted in a mount namespace of the engine's own so
  * that the host never sees it and no crash can leave it mounted. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,21 @@ static bool overlay_path_ok(const char *p)
   return p[0] == '/' && !strpbrk(p, ":,\\");
 }
 
+/* A volatile overlay never syncs its upper dir (its umount took 0.3 ms of
+ * every `run --rm`); it leaves work/incompat/volatile, which must go before
+ * the next mount of the same dirs. */
+static int volatile_reset(const char *work, struct vessel_error *err)
+{
+  _cleanup_close_ int fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return vessel_error_set(err, errno, "open `%s`", work);
+  if (faccessat(fd, "incompat", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  return engine_remove_tree(fd, "incompat", err);
+}
+
 int rootfs_mount(const char *target, char *const *lower, const char *upper, const char *work,
-                 struct vessel_error *err)
+                 bool transient, struct vessel_error *err)
 {
   size_t n = strv_length(lower);
   if (n == 0)
@@ -53,9 +67,11 @@ int rootfs_mount(const char *target, char *const *lower, const char *upper, cons
     if (i > 0)
       p = stpcpy(p, ":");
   }
-  sprintf(p, ",upperdir=%s,workdir=%s", upper, work);
+  sprintf(p, ",upperdir=%s,workdir=%s%s", upper, work, transient ? ",volatile" : "");
   if (strlen(data) >= (size_t)sysconf(_SC_PAGESIZE))
     return vessel_error_set(err, 0, "overlay options for %zu layers exceed a page", n);
+  if (volatile_reset(work, err) < 0)
+    return -1;
   if (mount("overlay", target, "overlay", MS_NODEV, data) < 0)
     return vessel_error_set(err, errno, "mount the overlay on `%s`", target);
   return 0;

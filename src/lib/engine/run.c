@@ -155,7 +155,8 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   }
   s->made = true;
   if (make_dir(s, err) < 0 ||
-      fs_write_atomic(s->dirfd, "config.json", config, strlen(config), true, err) < 0 ||
+      fs_write_atomic(s->dirfd, "config.json", config, strlen(config), !s->rec.auto_remove, err) <
+          0 ||
       record_save(s->dirfd, &s->rec, err) < 0)
     return -1;
   return 0;
@@ -168,7 +169,7 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
 static int run_monitor(struct run_state *s, struct vessel_error *err)
 {
   if (rootfs_private_namespace(err) < 0 ||
-      rootfs_mount(s->rootfs, s->layers, s->upper, s->work, err) < 0)
+      rootfs_mount(s->rootfs, s->layers, s->upper, s->work, s->rec.auto_remove, err) < 0)
     return -1;
   if (record_set_state(s->dirfd, ENGINE_RUNNING, 0, &s->rec, err) < 0)
     return -1;
