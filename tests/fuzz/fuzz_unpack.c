@@ -6,7 +6,7 @@
 // fuzzing, as root, build it with clang from the top of the tree:
 //   clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Isrc/lib
 //     tests/fuzz/fuzz_unpack.c src/lib/image/*.c src/lib/util/*.c
-//     -larchive -lcrypto -ljansson -o fuzz-unpack
+//     -larchive -lnettle -ljansson -o fuzz-unpack
 //   ./fuzz-unpack CORPUS_DIR
 #include <dirent.h>
 #include <fcntl.h>
