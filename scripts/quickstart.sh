@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what vessel needs, builds it, and runs a busybox container with
-# vessel-runtime: the README's first command.
+# Installs what vessel needs, builds it, runs a busybox container with
+# vessel-runtime, then builds the image busybox:latest into vessel's default
+# store and runs it with the engine: the README's first command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,3 +23,8 @@ echo 'root:x:0:' >"$bundle/rootfs/etc/group"
 jq '.process.terminal = false | .process.args = ["/bin/sh", "-c", "echo hello from $(hostname), pid $$ in its own namespaces"]' \
   "$bundle/config.json" >"$bundle/config.json.new" && mv "$bundle/config.json.new" "$bundle/config.json"
 "$runtime" --root "$bundle/state" run --bundle "$bundle" quickstart-$$
+
+# the engine: busybox:latest (once) in the default store, then a container of it
+vessel=$PWD/build/src/vessel/vessel
+"$vessel" image inspect busybox:latest >/dev/null 2>&1 || bash scripts/busybox-image.sh "$vessel" >/dev/null
+"$vessel" run --rm busybox echo hello
