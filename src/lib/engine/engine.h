@@ -129,7 +129,7 @@ char *engine_inspect_json(struct engine *e, const struct engine_container *c,
 
 /* Lifecycle of existing containers. Each takes a container by name, id or
  * id prefix. A container's directory `lock` is held by the process that runs
- * it (its monitor); the record itself is changed under `record.lock`. */
+ * it (its monitor); the record itself is changed under a lock on byte 0 of it. */
 
 /* start: a fresh runtime container from the record's bundle. attach runs it
  * in the foreground (returns its exit code, 126/127 as engine_run); else a

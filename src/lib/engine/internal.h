@@ -16,7 +16,7 @@ bool engine_id_valid(const char *id);
  * dirfd/container.json; load fills c (clear it with engine_container_clear). */
 int record_save(int dirfd, const struct engine_container *c, struct vessel_error *err);
 int record_load(int dirfd, struct engine_container *c, struct vessel_error *err);
-/* Read-modify-write under dirfd/record.lock: fn changes a fresh copy, which
+/* Read-modify-write under a lock on dirfd/lock: fn changes a fresh copy, which
  * is saved and, with out, handed back (out is cleared first). */
 int record_update(int dirfd, int (*fn)(struct engine_container *c, void *data), void *data,
                   struct engine_container *out, struct vessel_error *err);

@@ -1,7 +1,7 @@
 /* Lifecycle of existing containers: stop, kill, wait, pause, rename, prune
  * and the processes of one. The monitor holds a container's `lock` while it
  * runs; everything here reads that and the runtime's state, and changes the
- * record only under its record.lock. */
+ * record only through record_update (a lock on `lock` itself). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -222,9 +222,13 @@ int record_load(int dirfd, struct engine_container *c, struct vessel_error *err)
 int record_update(int dirfd, int (*fn)(struct engine_container *c, void *data), void *data,
                   struct engine_container *out, struct vessel_error *err)
 {
-  _cleanup_close_ int lock =
-      openat(dirfd, "record.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (lock < 0 || flock(lock, LOCK_EX) < 0)
+  /* an open-file-description lock on byte 0 of the directory's `lock`: it
+   * never meets the monitor's flock of the same file, and a lock file of its
+   * own was one more inode made and removed per container (ext4 without a
+   * journal spends ~0.2 ms on each) */
+  _cleanup_close_ int lock = openat(dirfd, "lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+  if (lock < 0 || fcntl(lock, F_OFD_SETLKW, &fl) < 0)
     return vessel_error_set(err, errno, "lock the container record");
   struct engine_container c = {0};
   if (record_load(dirfd, &c, err) < 0)
