@@ -317,8 +317,13 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
     return vessel_error_set(err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   _cleanup_free_ char *config = NULL;
   size_t config_len;
-  if (read_bundle_config(bundle, &config, &config_len, err) < 0)
+  if (o->config) {
+    if (!(config = strdup(o->config)))
+      return vessel_error_set(err, ENOMEM, "config.json");
+    config_len = strlen(config);
+  } else if (read_bundle_config(bundle, &config, &config_len, err) < 0) {
     return -1;
+  }
   struct spec *s = spec_parse(config, config_len, err);
   if (!s)
     return vessel_error_prefix(err, "config.json");

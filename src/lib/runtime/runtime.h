@@ -23,6 +23,8 @@ struct runtime_create_opts {
   bool no_new_keyring;
   unsigned preserve_fds; /* fds 3 .. 3+n-1 survive into the container */
   bool keep;             /* run in the foreground: keep the stopped container */
+  const char *config;    /* config.json's text, when the caller has it: the
+                          * bundle's file is then not read (nor needed) */
 };
 
 enum container_status {
