@@ -171,7 +171,7 @@ static int apply_rlimits(json_t *process, const struct engine_run_opts *o, struc
     if (!can_raise && getrlimit(u->resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
         u->hard > cur.rlim_max) {
       json_decref(a);
-      return vessel_error_set(err, EPERM,
+      return vessel_error_set(err, 0,
                               "--ulimit %s: the hard limit %llu is above this host's %llu "
                               "(raising it needs CAP_SYS_RESOURCE)",
                               name, u->hard, (unsigned long long)cur.rlim_max);

@@ -25,6 +25,16 @@ void engine_mount_clear(struct engine_mount *m)
   memset(m, 0, sizeof *m);
 }
 
+/* container names' rule, in a volume's words */
+static int volume_name_check(const char *name, struct vessel_error *err)
+{
+  struct vessel_error ignored;
+  if (name_check(name, &ignored) < 0)
+    return vessel_error_set(err, 0, "bad volume name `%s`: 1 to 128 of [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                            name);
+  return 0;
+}
+
 static bool path_ok(const char *p)
 {
   return p[0] == '/' && !strchr(p, ',') && strlen(p) < 4096;
@@ -133,8 +143,8 @@ int engine_parse_mount(const char *spec, struct engine_mount *out, struct vessel
     return vessel_error_set(err, 0, "--mount `%s`: a bind needs an absolute source", spec);
   if (m.type == ENGINE_MOUNT_TMPFS && src)
     return vessel_error_set(err, 0, "--mount `%s`: a tmpfs has no source", spec);
-  if (m.type == ENGINE_MOUNT_VOLUME && src && src[0] && name_check(src, err) < 0)
-    return vessel_error_prefix(err, "--mount `%s`: volume name", spec);
+  if (m.type == ENGINE_MOUNT_VOLUME && src && src[0] && volume_name_check(src, err) < 0)
+    return vessel_error_prefix(err, "--mount");
   if (size && (engine_parse_bytes(size, &m.tmpfs_size) < 0 || m.tmpfs_size <= 0))
     return vessel_error_set(err, 0, "--mount `%s`: bad tmpfs-size `%s`", spec, size);
   if (mode && (parse_mode(mode, &m.tmpfs_mode) < 0 || m.tmpfs_mode == 0))
@@ -188,8 +198,8 @@ int engine_parse_volume(const char *spec, struct engine_mount *out, struct vesse
     m.type = ENGINE_MOUNT_BIND;
   } else {
     m.type = ENGINE_MOUNT_VOLUME;
-    if (src && name_check(src, err) < 0)
-      return vessel_error_prefix(err, "volume `%s`: volume name", spec);
+    if (src && volume_name_check(src, err) < 0)
+      return -1;
     m.anonymous = !src;
   }
   if (mode) {

@@ -293,7 +293,7 @@ int engine_volume_remove(struct engine *e, const char *name, struct vessel_error
   engine_volume_clear(&v);
   _cleanup_free_ char *user = volume_user(e, name);
   if (user)
-    return vessel_error_set(err, EBUSY, "volume `%s` is in use by container `%s`", name, user);
+    return vessel_error_set(err, 0, "volume `%s` is in use by container `%s`", name, user);
   return remove_locked(e, dir, name, err);
 }
 
