@@ -43,10 +43,17 @@ static json_t *user_mount_json(const struct bundle_input *in, const struct engin
   if (!opts)
     return NULL;
   if (m->type == ENGINE_MOUNT_TMPFS) {
-    json_array_append_new(opts, json_string("nosuid"));
-    json_array_append_new(opts, json_string("nodev"));
-    json_array_append_new(opts, json_string("noexec"));
-    /* --tmpfs's own options come after the defaults and win over them */
+    /* docker's defaults, unless --tmpfs's own options say otherwise */
+    static const char *const defaults[][2] = {
+        {"nosuid", "suid"}, {"nodev", "dev"}, {"noexec", "exec"}};
+    for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
+      bool overridden = false;
+      _cleanup_free_ char *scan = m->tmpfs_options ? strdup(m->tmpfs_options) : NULL;
+      for (char *s = scan, *o; s && (o = strsep(&s, ","));)
+        overridden |= !strcmp(o, defaults[i][1]);
+      if (!overridden)
+        json_array_append_new(opts, json_string(defaults[i][0]));
+    }
     _cleanup_free_ char *extra = m->tmpfs_options ? strdup(m->tmpfs_options) : NULL;
     for (char *s = extra, *o; s && (o = strsep(&s, ","));)
       if (o[0])
