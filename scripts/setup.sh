@@ -10,6 +10,8 @@ pkgs=(
   libjansson-dev libseccomp-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
   # tests
   bats jq busybox-static iproute2 util-linux procps psmisc python3
+  # vessel run --init binds its /usr/bin/tini-static into the container
+  tini
   # real OCI clients driven by the integration tests
   podman containerd crun runc
   # benchmarks
