@@ -61,9 +61,11 @@ static bool condition_holds(json_t *cond, bool want, const bool caps[64])
   return true;
 }
 
-static json_t *fail(json_t *o, struct vessel_error *err, const char *path, const char *why)
+static json_t *fail(json_t *in, json_t *out, struct vessel_error *err, const char *path,
+                    const char *why)
 {
-  json_decref(o);
+  json_decref(in);
+  json_decref(out);
   vessel_error_set(err, 0, "seccomp profile `%s`: %s", path, why);
   return NULL;
 }
@@ -84,10 +86,8 @@ json_t *profile_from_docker_file(const char *path, const bool caps[64], struct v
   }
   json_t *out = json_object();
   json_t *def = json_object_get(in, "defaultAction");
-  if (!json_is_string(def)) {
-    json_decref(out);
-    return fail(in, err, path, "`defaultAction` must be a string");
-  }
+  if (!json_is_string(def))
+    return fail(in, out, err, path, "`defaultAction` must be a string");
   json_object_set(out, "defaultAction", def);
   json_t *ret = json_object_get(in, "defaultErrnoRet");
   if (ret)
@@ -120,14 +120,14 @@ json_t *profile_from_docker_file(const char *path, const bool caps[64], struct v
   json_object_set_new(out, "syscalls", rules);
   json_t *sys = json_object_get(in, "syscalls");
   if (sys && !json_is_array(sys))
-    return json_decref(out), fail(in, err, path, "`syscalls` must be an array");
+    return fail(in, out, err, path, "`syscalls` must be an array");
   if (json_array_size(sys) > PROFILE_MAX_RULES)
-    return json_decref(out), fail(in, err, path, "too many rules");
+    return fail(in, out, err, path, "too many rules");
   size_t i;
   json_array_foreach(sys, i, e)
   {
     if (!json_is_object(e))
-      return json_decref(out), fail(in, err, path, "a rule must be an object");
+      return fail(in, out, err, path, "a rule must be an object");
     if (!condition_holds(json_object_get(e, "includes"), true, caps) ||
         !condition_holds(json_object_get(e, "excludes"), false, caps))
       continue;

@@ -5,7 +5,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "engine/internal.h"
+#include "spec/spec.h"
 #include "tap.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -218,5 +221,120 @@ static void test_cpus_sysctl(void)
   CHECK(engine_check_sysctl("net/../x=1", false, &err) < 0);
 }
 
-TAP_MAIN(T(test_mount), T(test_volume), T(test_tmpfs), T(test_ulimit), T(test_device),
-         T(test_env_file), T(test_cpus_sysctl))
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* config.json of o, which the runtime's own parser must accept */
+static json_t *bundle(const struct engine_run_opts *o, struct vessel_error *err)
+{
+  char *cmd[] = {"sh", NULL};
+  struct image_config img = {.cmd = cmd};
+  struct bundle_input in = {.id = ID, .opts = o, .image = &img, .root = "/var/lib/vessel"};
+  _cleanup_free_ char *text = bundle_config_json(&in, err);
+  if (!text)
+    return NULL;
+  struct vessel_error perr = {0};
+  struct spec *s = spec_parse(text, strlen(text), &perr);
+  CHECK(s != NULL);
+  if (!s)
+    printf("# spec_parse: %s\n", perr.msg);
+  spec_free(s);
+  return json_loads(text, 0, NULL);
+}
+
+static json_t *mount_at(json_t *root, const char *dst)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(root, "mounts"), i, m)
+  {
+    if (!strcmp(json_string_value(json_object_get(m, "destination")), dst))
+      return m;
+  }
+  return NULL;
+}
+
+static void test_bundle_flags(void)
+{
+  struct engine_mount mounts[] = {
+      {.type = ENGINE_MOUNT_TMPFS, .destination = "/a/b", .tmpfs_size = 4096},
+      {.type = ENGINE_MOUNT_VOLUME, .source = "data", .destination = "/a", .readonly = true},
+      {.type = ENGINE_MOUNT_TMPFS, .destination = "/dev/shm"},
+  };
+  struct engine_ulimit ul[] = {{.resource = RLIMIT_NOFILE, .soft = 10, .hard = 20}};
+  char *sysctls[] = {"net.ipv4.ip_forward=1", NULL};
+  struct engine_run_opts o = {.image = "busybox",
+                              .mounts = mounts,
+                              .n_mounts = 3,
+                              .ulimits = ul,
+                              .n_ulimits = 1,
+                              .sysctls = sysctls,
+                              .shm_size = 1 << 20,
+                              .memory = 1 << 26,
+                              .memory_swap = -1,
+                              .nano_cpus = 1500000000LL,
+                              .no_new_privileges = true};
+  struct vessel_error err = {0};
+  json_t *j = bundle(&o, &err);
+  CHECK(j != NULL);
+  if (!j) {
+    printf("# %s\n", err.msg);
+    return;
+  }
+  /* shallow first, whatever the order given; the user's /dev/shm replaces the default */
+  json_t *ms = json_object_get(j, "mounts");
+  size_t ia = 0, ib = 0, i, shm = 0;
+  json_t *m;
+  json_array_foreach(ms, i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "destination"));
+    ia = !strcmp(d, "/a") ? i : ia;
+    ib = !strcmp(d, "/a/b") ? i : ib;
+    shm += !strcmp(d, "/dev/shm");
+  }
+  CHECK(ia && ib && ia < ib && shm == 1);
+  CHECK_STR(json_string_value(json_object_get(mount_at(j, "/a"), "source")),
+            "/var/lib/vessel/volumes/data/_data");
+  CHECK_STR(json_string_value(json_object_get(mount_at(j, "/dev/shm"), "source")), "tmpfs");
+  json_t *proc = json_object_get(j, "process");
+  CHECK(json_is_true(json_object_get(proc, "noNewPrivileges")));
+  json_t *rl = json_array_get(json_object_get(proc, "rlimits"), 0);
+  CHECK_STR(json_string_value(json_object_get(rl, "type")), "RLIMIT_NOFILE");
+  CHECK(json_integer_value(json_object_get(rl, "hard")) == 20);
+  json_t *lx = json_object_get(j, "linux");
+  CHECK_STR(
+      json_string_value(json_object_get(json_object_get(lx, "sysctl"), "net.ipv4.ip_forward")),
+      "1");
+  json_t *cpu = json_object_get(json_object_get(lx, "resources"), "cpu");
+  CHECK(json_integer_value(json_object_get(cpu, "quota")) == 150000);
+  CHECK(json_integer_value(json_object_get(cpu, "period")) == 100000);
+  json_t *mem = json_object_get(json_object_get(lx, "resources"), "memory");
+  CHECK(json_integer_value(json_object_get(mem, "swap")) == -1);
+  CHECK(json_object_get(lx, "seccomp") != NULL);
+  json_decref(j);
+
+  /* without a user /dev/shm: docker's mount, with the size asked */
+  struct engine_run_opts p = {.image = "busybox", .shm_size = 1 << 20, .privileged = true};
+  j = bundle(&p, &err);
+  CHECK(j != NULL);
+  if (!j)
+    return;
+  json_t *opts = json_object_get(mount_at(j, "/dev/shm"), "options");
+  CHECK_STR(json_string_value(json_array_get(opts, json_array_size(opts) - 1)), "size=1048576");
+  lx = json_object_get(j, "linux");
+  CHECK(json_object_get(lx, "seccomp") == NULL);
+  CHECK(json_array_size(json_object_get(lx, "maskedPaths")) == 0);
+  CHECK(json_array_size(json_object_get(lx, "devices")) > 0);
+  json_decref(j);
+
+  /* a user mount twice on one destination is refused */
+  struct engine_mount twice[] = {
+      {.type = ENGINE_MOUNT_TMPFS, .destination = "/x"},
+      {.type = ENGINE_MOUNT_TMPFS, .destination = "/x"},
+  };
+  struct engine_run_opts q = {.image = "busybox", .mounts = twice, .n_mounts = 2};
+  struct vessel_error e2 = {0};
+  CHECK(bundle(&q, &e2) == NULL && strstr(e2.msg, "duplicate"));
+}
+
+TAP_MAIN(T(test_bundle_flags), T(test_mount), T(test_volume), T(test_tmpfs), T(test_ulimit),
+         T(test_device), T(test_env_file), T(test_cpus_sysctl))
