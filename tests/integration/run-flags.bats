@@ -71,6 +71,8 @@ left() { ls "$T/root/containers" "$T/root/names" "$T/root/volumes" 2>/dev/null |
   run -0 v run --rm --cpu-quota 20000 --cpu-period 50000 busybox \
     cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us
   [[ ${lines[0]} == 20000 && ${lines[1]} == 50000 ]]
+  run -0 v run --rm --cpuset-mems 0 busybox cat /sys/fs/cgroup/cpuset/cpuset.mems
+  [[ $output == 0 ]]
   run -0 v run --rm -m 64m --memory-swap -1 busybox cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes
   [[ $output -gt 1000000000000 ]]
 }

@@ -101,7 +101,10 @@ left() { ls "$T/root/containers" "$T/root/names" "$T/root/volumes" 2>/dev/null |
   [[ $output =~ ^[0-9a-f]{64}$ ]]
   # prune takes unused anonymous volumes; -a named ones too
   run -0 v volume create named1
+  # what a killed volume create left half made goes too
+  mkdir -p "$T/root/volumes/.tmp-0123456789abcdef/_data"
   run -0 v volume prune -f
+  [[ ! -e $T/root/volumes/.tmp-0123456789abcdef ]]
   [[ $output == *"$anon"* || $output == *"Deleted Volumes"* ]]
   run -0 v volume ls -q
   [[ $output == named1 ]]

@@ -145,6 +145,10 @@ int engine_volume_create(struct engine *e, const char *name, char **labels, bool
   for (size_t i = 0; labels && labels[i]; i++)
     if (labels[i][0] == '=' || !labels[i][0])
       return vessel_error_set(err, 0, "bad label `%s`: KEY=VALUE", labels[i]);
+  /* shared: prune (exclusive) clears temp dirs only when no create runs */
+  _cleanup_close_ int lock = volume_lock(e, false, err);
+  if (lock < 0)
+    return -1;
   _cleanup_close_ int dir = volumes_dir(e, err);
   if (dir < 0)
     return -1;
@@ -297,6 +301,28 @@ int engine_volume_remove(struct engine *e, const char *name, struct vessel_error
   return remove_locked(e, dir, name, err);
 }
 
+/* What a create or rm killed half-way left: .tmp-* and .rm-* entries. The
+ * caller holds the lock exclusive, so none of them is in the making. */
+static void remove_leftovers(int dir)
+{
+  int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  _cleanup_closedir_ DIR *d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (strncmp(de->d_name, ".tmp-", 5) && strncmp(de->d_name, ".rm-", 4))
+      continue;
+    struct vessel_error ignored;
+    if (engine_remove_tree(dir, de->d_name, &ignored) < 0)
+      log_debug("%s", ignored.msg);
+  }
+}
+
 int engine_volume_prune(struct engine *e, bool all, char ***names, struct vessel_error *err)
 {
   _cleanup_close_ int lock = volume_lock(e, true, err);
@@ -326,6 +352,7 @@ int engine_volume_prune(struct engine *e, bool all, char ***names, struct vessel
   engine_volume_list_free(v, n);
   if (r < 0)
     return err->msg[0] ? -1 : vessel_error_set(err, ENOMEM, "volume prune");
+  remove_leftovers(dir);
   *names = TAKE_PTR(removed);
   return 0;
 }
