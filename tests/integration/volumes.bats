@@ -78,6 +78,20 @@ left() { ls "$T/root/containers" "$T/root/names" "$T/root/volumes" 2>/dev/null |
   echo mine >"$T/root/volumes/full/_data/mine"
   run -0 v run --rm -v full:/etc busybox ls /etc
   [[ $output == mine ]]
+  # nocopy: the new volume stays empty
+  run -0 v run --rm -v empty1:/etc:nocopy busybox ls /etc
+  [[ -z $output ]]
+  run -0 v run --rm --mount type=volume,src=empty2,dst=/etc,volume-nocopy busybox ls /etc
+  [[ -z $output ]]
+}
+
+@test "volumes: two first runs on one new volume fill it once and both succeed" {
+  v run --rm -v twin:/etc busybox cat /etc/group >"$T/out1" 2>&1 &
+  v run --rm -v twin:/etc busybox cat /etc/group >"$T/out2" 2>&1 &
+  wait %1 && wait %2
+  [[ $(cat "$T/out1") == root:x:0:* && $(cat "$T/out2") == root:x:0:* ]]
+  run -0 v volume ls -q
+  [[ $output == twin ]]
 }
 
 @test "volumes: an anonymous volume (-v /dst) goes with run --rm and rm -v, stays with plain rm" {

@@ -38,6 +38,7 @@ struct engine_mount {
   char *destination;
   bool readonly;
   bool anonymous;       /* a volume made for this container only */
+  bool nocopy;          /* no copy of the image's content into a new volume */
   long long tmpfs_size; /* bytes, 0: the kernel's default */
   unsigned tmpfs_mode;  /* 0: unset */
   char *tmpfs_options;  /* --tmpfs's extra mount options, comma separated */

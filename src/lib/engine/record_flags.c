@@ -73,6 +73,8 @@ int record_flags_to_json(json_t *o, const struct engine_container *c)
                           m->destination, "readonly", m->readonly, "anonymous", m->anonymous);
     if (m->source)
       json_object_set_new(j, "source", json_string(m->source));
+    if (m->nocopy)
+      json_object_set_new(j, "nocopy", json_true());
     if (m->tmpfs_size)
       json_object_set_new(j, "tmpfs_size", json_integer(m->tmpfs_size));
     if (m->tmpfs_mode)
@@ -124,6 +126,7 @@ int record_flags_from_json(json_t *o, struct engine_container *c, struct vessel_
     m->type = (enum engine_mount_type)k;
     m->readonly = json_is_true(json_object_get(j, "readonly"));
     m->anonymous = json_is_true(json_object_get(j, "anonymous"));
+    m->nocopy = json_is_true(json_object_get(j, "nocopy"));
     m->tmpfs_size = json_integer_value(json_object_get(j, "tmpfs_size"));
     m->tmpfs_mode = (unsigned)json_integer_value(json_object_get(j, "tmpfs_mode")) & 07777;
     c->n_mounts = i + 1;

@@ -113,8 +113,10 @@ int engine_parse_mount(const char *spec, struct engine_mount *out, struct vessel
       size = val;
     else if (!strcmp(kv, "tmpfs-mode"))
       mode = val;
-    else if (!strcmp(kv, "consistency") || !strcmp(kv, "bind-propagation") ||
-             !strcmp(kv, "volume-nocopy")) {
+    else if (!strcmp(kv, "volume-nocopy")) {
+      if (parse_bool(val, &m.nocopy) < 0)
+        return vessel_error_set(err, 0, "--mount `%s`: bad %s value `%s`", spec, kv, val);
+    } else if (!strcmp(kv, "consistency") || !strcmp(kv, "bind-propagation")) {
       /* docker's no-ops on Linux, and propagation stays rprivate */
       if (!strcmp(kv, "bind-propagation") && val && strcmp(val, "rprivate") &&
           strcmp(val, "private"))
@@ -175,7 +177,8 @@ int engine_parse_volume(const char *spec, struct engine_mount *out, struct vesse
       break;
   }
   struct engine_mount m = {0};
-  const char *src = NULL, *dst, *mode = NULL;
+  const char *src = NULL, *dst;
+  char *mode = NULL;
   if (n == 1) {
     dst = parts[0]; /* -v /dst: an anonymous volume */
   } else if (n == 2 && parts[0][0] == '/' && parts[1][0] != '/') {
@@ -202,11 +205,13 @@ int engine_parse_volume(const char *spec, struct engine_mount *out, struct vesse
       return -1;
     m.anonymous = !src;
   }
-  if (mode) {
-    if (!strcmp(mode, "ro"))
+  for (char *s = mode, *o; s && (o = strsep(&s, ","));) {
+    if (!strcmp(o, "ro"))
       m.readonly = true;
-    else if (strcmp(mode, "rw") != 0)
-      return vessel_error_set(err, 0, "bad volume mode `%s`: ro or rw", mode);
+    else if (!strcmp(o, "nocopy") && m.type == ENGINE_MOUNT_VOLUME)
+      m.nocopy = true;
+    else if (strcmp(o, "rw") != 0)
+      return vessel_error_set(err, 0, "bad volume mode `%s`: ro, rw or nocopy", o);
   }
   if (!(m.destination = strdup(dst)) || (src && !(m.source = strdup(src)))) {
     engine_mount_clear(&m);

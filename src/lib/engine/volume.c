@@ -424,7 +424,7 @@ int volume_copy_up(struct engine *e, const struct engine_container *c, const cha
   _cleanup_close_ int rootfd = -1;
   for (size_t i = 0; i < c->n_mounts; i++) {
     const struct engine_mount *m = &c->mounts[i];
-    if (m->type != ENGINE_MOUNT_VOLUME || !m->source)
+    if (m->type != ENGINE_MOUNT_VOLUME || !m->source || m->nocopy)
       continue;
     _cleanup_free_ char *data = NULL;
     if (bundle_volume_path(e->root, m->source, &data) < 0)
@@ -432,6 +432,11 @@ int volume_copy_up(struct engine *e, const struct engine_container *c, const cha
     _cleanup_close_ int to = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (to < 0)
       return vessel_error_set(err, errno, "volume `%s`", m->source);
+    /* two first runs on one new volume: one copies, the other then finds
+     * it full */
+    while (flock(to, LOCK_EX) < 0)
+      if (errno != EINTR)
+        return vessel_error_set(err, errno, "lock volume `%s`", m->source);
     if (!dir_empty(to))
       continue;
     if (rootfd < 0 && (rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

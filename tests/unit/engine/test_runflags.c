@@ -27,8 +27,8 @@ static void test_mount(void)
   CHECK(m.type == ENGINE_MOUNT_VOLUME && !m.readonly && !m.anonymous);
   CHECK_STR(m.source, "myvol");
   engine_mount_clear(&m);
-  CHECK(engine_parse_mount("type=volume,destination=/anon", &m, &err) == 0);
-  CHECK(m.anonymous && m.source == NULL);
+  CHECK(engine_parse_mount("type=volume,destination=/anon,volume-nocopy", &m, &err) == 0);
+  CHECK(m.anonymous && m.source == NULL && m.nocopy);
   engine_mount_clear(&m);
   CHECK(engine_parse_mount("type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=0700", &m, &err) == 0);
   CHECK(m.type == ENGINE_MOUNT_TMPFS && m.tmpfs_size == 1 << 20 && m.tmpfs_mode == 0700);
@@ -76,7 +76,11 @@ static void test_volume(void)
   CHECK(engine_parse_volume("/anon:ro", &m, &err) == 0);
   CHECK(m.anonymous && m.readonly);
   engine_mount_clear(&m);
-  static const char *const bad[] = {"rel", "a:b", "x:/y:rx", "bad!:/y", ":/y", "/a:/b:ro:x", ""};
+  CHECK(engine_parse_volume("v:/d:ro,nocopy", &m, &err) == 0);
+  CHECK(m.readonly && m.nocopy);
+  engine_mount_clear(&m);
+  static const char *const bad[] = {"rel", "a:b",        "x:/y:rx", "bad!:/y",
+                                    ":/y", "/a:/b:ro:x", "",        "/h:/d:nocopy"};
   for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
     struct vessel_error e2 = {0};
     struct engine_mount x = {0};
