@@ -36,7 +36,8 @@ static const struct cli_command commands[] = {
      /* run flags of mounts, volumes, resources and security (run_flags.c) */
      "      --security-opt seccomp=FILE  a docker seccomp profile instead\n"
      "      --security-opt no-new-privileges[=true|false]  no privilege gain on exec\n"
-     "  -v, --volume NAME:DST[:ro][,nocopy] a named volume (made when missing); -v DST:\n"
+     "  -v, --volume NAME:DST[:ro[,nocopy]]  a named volume, made when missing and\n"
+     "                            filled from the image (not with nocopy); -v DST alone:\n"
      "                            an anonymous volume, removed by rm -v and --rm\n"
      "      --mount type=bind|volume|tmpfs,source=..,target=..[,readonly][,tmpfs-size=..]\n"
      "                            [,tmpfs-mode=..]  a mount, docker's keys\n"
