@@ -12,6 +12,8 @@ pkgs=(
   libacl1-dev liblz4-dev libbz2-dev liblzma-dev nettle-dev libxml2-dev libicu-dev
   # tests
   bats jq busybox-static iproute2 util-linux procps psmisc python3
+  # vessel run --init binds its /usr/bin/tini-static into the container
+  tini
   # real OCI clients driven by the integration tests
   podman containerd crun runc
   # benchmarks

@@ -56,6 +56,7 @@ int cmd_save(struct cli *, int, char **, struct vessel_error *);
 int cmd_load(struct cli *, int, char **, struct vessel_error *);
 int cmd_export(struct cli *, int, char **, struct vessel_error *);
 int cmd_image_prune(struct cli *, int, char **, struct vessel_error *);
+int cmd_volume(struct cli *, int, char **, struct vessel_error *);
 
 /* Prints the help of a command ("image import" for subcommands). */
 void cli_print_help(const char *name);

@@ -123,15 +123,19 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
       {"force", no_argument, NULL, 'f'},
+      {"volumes", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
-  bool force = false;
+  bool force = false, volumes = false;
   int c;
-  while ((c = cli_getopt("rm", argc, argv, "+:f", opts, err)) != -1) {
+  while ((c = cli_getopt("rm", argc, argv, "+:fv", opts, err)) != -1) {
     switch (c) {
     case 'f':
       force = true;
+      break;
+    case 'v': /* the container's anonymous volumes too */
+      volumes = true;
       break;
     case CLI_HELP:
       return 0;
@@ -148,7 +152,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   int ret = 0;
   for (int i = optind; i < argc; i++) {
     struct vessel_error one = {0};
-    if (engine_remove(e, argv[i], force, &one) < 0) {
+    if (engine_remove_with_volumes(e, argv[i], force, volumes, &one) < 0) {
       if (ret < 0)
         fprintf(stderr, "vessel: %s\n", err->msg);
       *err = one;

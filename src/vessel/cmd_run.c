@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run_flags.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -28,37 +29,6 @@ static int strlist_add(struct strlist *l, char *s, const char *flag, struct vess
   l->v = nv;
   nv[l->n++] = s;
   nv[l->n] = NULL;
-  return 0;
-}
-
-/* -v SRC:DST[:ro|rw] */
-static int parse_volume(char *spec, struct engine_bind *b, struct vessel_error *err)
-{
-  char *parts[4] = {0};
-  size_t n = 0;
-  for (char *s = spec; n < 4;) {
-    parts[n++] = strsep(&s, ":");
-    if (!s)
-      break;
-  }
-  if (n < 2 || n > 3 || !parts[0][0] || !parts[1][0])
-    return vessel_error_set(err, 0, "run: bad volume `%s`: SRC:DST[:ro]", spec);
-  if (parts[0][0] != '/')
-    return vessel_error_set(err, 0,
-                            "run: volume source `%s` must be an absolute path (named volumes "
-                            "are not supported yet)",
-                            parts[0]);
-  if (parts[1][0] != '/')
-    return vessel_error_set(err, 0, "run: volume destination `%s` must be absolute", parts[1]);
-  b->source = parts[0];
-  b->destination = parts[1];
-  b->readonly = false;
-  if (n == 3) {
-    if (strcmp(parts[2], "ro") == 0)
-      b->readonly = true;
-    else if (strcmp(parts[2], "rw") != 0)
-      return vessel_error_set(err, 0, "run: bad volume mode `%s`: ro or rw", parts[2]);
-  }
   return 0;
 }
 
@@ -94,13 +64,14 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {"memory", required_argument, NULL, 'm'},
       {"pids-limit", required_argument, NULL, OPT_PIDS},
       {"security-opt", required_argument, NULL, OPT_SECURITY},
+      RUN_FLAGS_LONGOPTS,
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
   struct engine_run_opts o = {0};
+  struct run_flags rf = {0};
   bool detach = false;
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
-  _cleanup_free_ struct engine_bind *binds = NULL;
   int ret = -1, c;
   while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
     long long n;
@@ -146,22 +117,11 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
         goto out;
       }
       break;
-    case 'v': {
-      if (o.n_binds >= RUN_LIST_MAX) {
-        vessel_error_set(err, 0, "run: too many volumes");
+    case 'v':
+    case RUN_FLAG_FIRST ... RUN_FLAG_LAST:
+      if (run_flags_parse(&rf, c, optarg, &o, err) < 0)
         goto out;
-      }
-      struct engine_bind *nb = realloc(binds, (o.n_binds + 1) * sizeof *nb);
-      if (!nb) {
-        vessel_error_set(err, ENOMEM, "run");
-        goto out;
-      }
-      binds = nb;
-      if (parse_volume(optarg, &binds[o.n_binds], err) < 0)
-        goto out;
-      o.n_binds++;
       break;
-    }
     case OPT_READ_ONLY:
       o.read_only = true;
       break;
@@ -187,14 +147,21 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       }
       o.pids = n > 0 ? n : 0;
       break;
-    case OPT_SECURITY:
+    case OPT_SECURITY: {
+      int taken = run_flags_security_opt(optarg, &o, err);
+      if (taken < 0)
+        goto out;
+      if (taken)
+        break;
       if (strcmp(optarg, "seccomp=unconfined") != 0) {
-        vessel_error_set(err, 0, "run: --security-opt `%s`: only seccomp=unconfined is supported",
+        vessel_error_set(err, 0,
+                         "run: --security-opt `%s`: seccomp=unconfined|FILE or no-new-privileges",
                          optarg);
         goto out;
       }
       o.seccomp_unconfined = true;
       break;
+    }
     case CLI_HELP:
       ret = 0;
       goto out;
@@ -211,7 +178,8 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   o.env = env.v;
   o.cap_add = cap_add.v;
   o.cap_drop = cap_drop.v;
-  o.binds = binds;
+  if (run_flags_finish(&rf, env.v, &o, err) < 0)
+    goto out;
   struct engine *e = cli_engine(cli, err);
   if (!e)
     goto out;
@@ -231,5 +199,6 @@ out:
   free(env.v);
   free(cap_add.v);
   free(cap_drop.v);
+  run_flags_free(&rf);
   return ret;
 }

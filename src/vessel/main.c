@@ -32,13 +32,39 @@ static const struct cli_command commands[] = {
      "  -m, --memory BYTES        memory limit (suffix b, k, m, g)\n"
      "      --pids-limit N        limit on the number of processes\n"
      "      --security-opt seccomp=unconfined  no seccomp filter (default: the\n"
-     "                            default profile, an allow-list)\n"},
+     "                            default profile, an allow-list)\n"
+     /* run flags of mounts, volumes, resources and security (run_flags.c) */
+     "      --security-opt seccomp=FILE  a docker seccomp profile instead\n"
+     "      --security-opt no-new-privileges[=true|false]  no privilege gain on exec\n"
+     "  -v, --volume NAME:DST[:ro[,nocopy]]  a named volume, made when missing and\n"
+     "                            filled from the image (not with nocopy); -v DST alone:\n"
+     "                            an anonymous volume, removed by rm -v and --rm\n"
+     "      --mount type=bind|volume|tmpfs,source=..,target=..[,readonly][,tmpfs-size=..]\n"
+     "                            [,tmpfs-mode=..]  a mount, docker's keys\n"
+     "      --tmpfs DST[:OPTS]    a tmpfs (OPTS: size=, mode=, exec, ro, ...)\n"
+     "      --env-file FILE       KEY=VALUE lines (# comments; KEY alone: the caller's)\n"
+     "      --label KEY=VALUE     a label (repeatable); --label-file FILE: from lines\n"
+     "      --stop-signal SIGNAL  the signal of vessel stop (default the image's or TERM)\n"
+     "      --stop-timeout SECONDS  vessel stop's wait before SIGKILL without -t (10)\n"
+     "      --memory-swap BYTES   memory plus swap limit (-1: unlimited swap)\n"
+     "      --memory-reservation BYTES  soft memory limit\n"
+     "      --cpus N              CPU quota in CPUs (such as 1.5)\n"
+     "      --cpu-shares N        relative CPU weight (default 1024)\n"
+     "      --cpu-quota US, --cpu-period US  CFS quota and period in microseconds\n"
+     "      --cpuset-cpus LIST, --cpuset-mems LIST  CPUs and memory nodes (0-3,7)\n"
+     "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, ...)\n"
+     "      --shm-size BYTES      size of /dev/shm (default 64m)\n"
+     "      --sysctl KEY=VALUE    a namespaced sysctl (net.*, kernel.shm*, fs.mqueue.*)\n"
+     "      --device HOST[:CONTAINER[:rwm]]  a host device node in the container\n"
+     "      --privileged          every capability and device, no seccomp, no masked paths\n"
+     "      --init                run tini as pid 1: it reaps zombies, forwards signals\n"},
     {"ps", cmd_ps, "", "list containers",
      "  -a, --all                 show every container (default: only running)\n"
      "  -q, --quiet               print only the ids\n"
      "      --format table|json   output format (default table)\n"},
     {"rm", cmd_rm, "CONTAINER...", "remove containers",
-     "  -f, --force               kill a running container first\n"},
+     "  -f, --force               kill a running container first\n"
+     "  -v, --volumes             remove its anonymous volumes too\n"},
     {"start", cmd_start, "CONTAINER...", "start stopped containers",
      "  -a, --attach              run in the foreground with its output, exit with its code\n"},
     {"stop", cmd_stop, "CONTAINER...", "stop running containers",
@@ -88,6 +114,20 @@ static const struct cli_command commands[] = {
      "  -a, --all                 every image no container uses, named or not\n"
      "  -f, --force               do not ask for confirmation\n"},
     {"version", cmd_version, "", "print the version", ""},
+    /* volumes (cmd_volume.c) */
+    {"volume", cmd_volume, "COMMAND", "manage volumes: create, ls, inspect, rm, prune", ""},
+    {"volume create", cmd_volume, "[NAME]", "create a volume (a random name without NAME)",
+     "      --label KEY=VALUE     a label (repeatable)\n"
+     "  -d, --driver local        the driver (only local)\n"},
+    {"volume ls", cmd_volume, "", "list volumes",
+     "  -q, --quiet               print only the names\n"
+     "      --format table|json   output format (default table)\n"},
+    {"volume inspect", cmd_volume, "VOLUME...", "print volumes as a JSON array", ""},
+    {"volume rm", cmd_volume, "VOLUME...", "remove volumes no container uses",
+     "  -f, --force               no error for a volume that does not exist\n"},
+    {"volume prune", cmd_volume, "", "remove unused anonymous volumes",
+     "  -a, --all                 every unused volume, named ones too\n"
+     "  -f, --force               do not ask for confirmation\n"},
 };
 
 void cli_print_help(const char *name)

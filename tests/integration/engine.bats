@@ -93,7 +93,7 @@ cgroup_dirs_of() {
   [[ ! -e $T/vol/nope ]]
   run v run --rm -v "$T/does-not-exist:/mnt" busybox true
   [[ $status -eq 125 ]]
-  run v run --rm -v "relative:/mnt" busybox true
+  run v run --rm -v "relative/dir:/mnt" busybox true # a relative path: no volume name
   [[ $status -eq 125 ]]
 }
 

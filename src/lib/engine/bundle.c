@@ -320,6 +320,10 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
     vessel_error_set(err, ENOMEM, "build config.json");
     return NULL;
   }
+  if (bundle_flags_apply(root, in, capset, err) < 0) {
+    json_decref(root);
+    return NULL;
+  }
   char *text = json_dumps(root, JSON_INDENT(2));
   json_decref(root);
   if (!text)

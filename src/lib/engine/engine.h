@@ -30,6 +30,45 @@ void engine_close(struct engine *e);
 
 struct engine_container;
 
+/* Mounts of --mount, -v and --tmpfs (strings malloc'd, engine_mount_clear). */
+enum engine_mount_type { ENGINE_MOUNT_BIND, ENGINE_MOUNT_VOLUME, ENGINE_MOUNT_TMPFS };
+struct engine_mount {
+  enum engine_mount_type type;
+  char *source; /* host path, volume name (NULL: a new anonymous volume) */
+  char *destination;
+  bool readonly;
+  bool anonymous;       /* a volume made for this container only */
+  bool nocopy;          /* no copy of the image's content into a new volume */
+  long long tmpfs_size; /* bytes, 0: the kernel's default */
+  unsigned tmpfs_mode;  /* 0: unset */
+  char *tmpfs_options;  /* --tmpfs's extra mount options, comma separated */
+};
+
+struct engine_ulimit {
+  int resource; /* RLIMIT_* */
+  unsigned long long soft, hard;
+};
+
+struct engine_device {
+  char *host, *container;
+  char access[4]; /* subset of "rwm" */
+};
+
+void engine_mount_clear(struct engine_mount *m);
+/* Parsers of run flag values: 0, or -1 with err. */
+int engine_parse_mount(const char *spec, struct engine_mount *out, struct vessel_error *err);
+int engine_parse_volume(const char *spec, struct engine_mount *out, struct vessel_error *err);
+int engine_parse_tmpfs(const char *spec, struct engine_mount *out, struct vessel_error *err);
+int engine_parse_ulimit(const char *spec, struct engine_ulimit *out, struct vessel_error *err);
+int engine_parse_device(const char *spec, struct engine_device *out, struct vessel_error *err);
+/* KEY=VAL lines, # comments, blank lines; KEY alone is kept as KEY (the
+ * caller's value is taken later). Appends malloc'd strings to *v (n items). */
+int engine_parse_env_file(const char *path, char ***v, size_t *n, struct vessel_error *err);
+/* --cpus: a decimal number of CPUs, as nano CPUs. */
+int engine_parse_cpus(const char *s, long long *nano, struct vessel_error *err);
+/* --sysctl: only the namespaced ones docker allows (net.* unless network_host). */
+int engine_check_sysctl(const char *kv, bool network_host, struct vessel_error *err);
+
 struct engine_bind {
   char *source;
   char *destination;
@@ -56,6 +95,28 @@ struct engine_run_opts {
   long long pids;          /* 0 = unlimited */
   bool remove;             /* --rm */
   bool seccomp_unconfined; /* no seccomp filter (--security-opt seccomp=unconfined) */
+  /* run flags of runflags.c: mounts, labels, stop, resources, security */
+  struct engine_mount *mounts; /* --mount, -v, --tmpfs (volumes made on demand) */
+  size_t n_mounts;
+  char **labels; /* K=V */
+  const char *stop_signal;
+  int stop_timeout; /* seconds; used when stop_timeout_set */
+  bool stop_timeout_set;
+  long long memory_swap; /* 0 unset, -1 unlimited, else memory+swap bytes */
+  long long memory_reservation;
+  long long nano_cpus; /* --cpus * 1e9 */
+  long long cpu_shares, cpu_quota, cpu_period;
+  const char *cpuset_cpus, *cpuset_mems;
+  struct engine_ulimit *ulimits;
+  size_t n_ulimits;
+  long long shm_size; /* 0: 64m */
+  char **sysctls;     /* K=V */
+  struct engine_device *devices;
+  size_t n_devices;
+  bool privileged;
+  bool no_new_privileges;
+  const char *seccomp_profile; /* a docker seccomp profile file */
+  bool init;                   /* tini as pid 1 */
 };
 
 /* Sizes as docker reads them: "128m", "1g", "4096" (b, k, m, g suffixes). */
@@ -100,6 +161,12 @@ struct engine_container {
   char *started_at;  /* RFC 3339, NULL before the first start */
   char *finished_at; /* RFC 3339, NULL before the first exit */
   pid_t pid;         /* the init's pid while it runs (from the runtime), else 0 */
+  /* run flags kept in the record (runflags.c) */
+  char **labels;    /* K=V */
+  int stop_timeout; /* seconds, when stop_timeout_set (else 10) */
+  bool stop_timeout_set;
+  struct engine_mount *mounts;
+  size_t n_mounts;
 };
 
 const char *engine_state_name(enum engine_state s);
@@ -175,3 +242,35 @@ struct engine_exec_opts {
  * engine failed. */
 int engine_exec(struct engine *e, const char *ref, const struct engine_exec_opts *o,
                 struct vessel_error *err);
+
+/* Volumes: <root>/volumes/<name>/_data with <name>/volume.json, names as
+ * containers' (volumes/.lock: exclusive to remove, shared to use). */
+struct engine_volume {
+  char *name;
+  char *driver; /* "local" */
+  char *mountpoint;
+  char *created; /* RFC 3339 */
+  char **labels; /* K=V */
+  bool anonymous;
+};
+void engine_volume_clear(struct engine_volume *v);
+void engine_volume_list_free(struct engine_volume *v, size_t n);
+/* name NULL: a random 64-hex name. An existing name is an error unless
+ * exist_ok (then out gets the existing volume). */
+int engine_volume_create(struct engine *e, const char *name, char **labels, bool anonymous,
+                         bool exist_ok, struct engine_volume *out, struct vessel_error *err);
+int engine_volume_get(struct engine *e, const char *name, struct engine_volume *out,
+                      struct vessel_error *err);
+int engine_volume_list(struct engine *e, struct engine_volume **out, size_t *n,
+                       struct vessel_error *err);
+/* Refused while a container (running or not) uses it. */
+int engine_volume_remove(struct engine *e, const char *name, struct vessel_error *err);
+/* Removes unused volumes: anonymous ones, or all with all. *names gets the
+ * removed names (malloc'd strv). */
+int engine_volume_prune(struct engine *e, bool all, char ***names, struct vessel_error *err);
+/* docker volume inspect's object (malloc'd JSON text). */
+char *engine_volume_json(const struct engine_volume *v, struct vessel_error *err);
+
+/* rm -v: engine_remove, then the container's anonymous volumes. */
+int engine_remove_with_volumes(struct engine *e, const char *ref, bool force, bool volumes,
+                               struct vessel_error *err);

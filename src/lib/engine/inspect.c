@@ -17,7 +17,6 @@ static json_t *strv_json(char *const *v)
 char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                           struct vessel_error *err)
 {
-  (void)e;
   /* docker's zero time for a start or an exit that has not happened */
   static const char zero_time[] = "0001-01-01T00:00:00Z";
   json_t *state =
@@ -31,10 +30,18 @@ char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                              "Cmd", strv_json(c->cmd), "Env", strv_json(c->env), "WorkingDir",
                              c->workdir ? c->workdir : "/", "User", c->user ? c->user : "");
   json_t *host = json_pack("{s:b}", "AutoRemove", c->auto_remove);
+  /* run flags: labels, stop signal and timeout, mounts */
+  json_object_set_new(config, "Labels", labels_json(c->labels));
+  json_object_set_new(config, "StopSignal",
+                      json_string(c->stop_signal ? c->stop_signal : "SIGTERM"));
+  json_object_set_new(config, "StopTimeout",
+                      json_integer(c->stop_timeout_set ? c->stop_timeout : 10));
   json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "Id", c->id, "Name",
                         c->name ? c->name : "", "Created", c->created ? c->created : "", "Image",
                         c->image_id ? c->image_id : "", "BundlePath", c->bundle ? c->bundle : "",
                         "State", state, "Config", config, "HostConfig", host);
+  if (o)
+    json_object_set_new(o, "Mounts", inspect_mounts_json(e, c));
   if (!o) {
     vessel_error_set(err, ENOMEM, "inspect");
     return NULL;

@@ -50,6 +50,7 @@ struct bundle_input {
   gid_t gid;
   gid_t *additional_gids;
   size_t n_additional_gids;
+  const char *root; /* the engine's --root, for volume paths */
 };
 char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err);
 /* The process args, env and cwd the bundle gets (shared with the record). */
@@ -97,3 +98,43 @@ int engine_destroy(struct engine *e, const char *id, const char *name);
 /* The default seccomp profile (linux.seccomp) for a container with the
  * capabilities set in caps (indexed by number). */
 json_t *profile_seccomp_json(const bool caps[64]);
+
+/* Run flags (runflags.c, bundle_flags.c, profile_file.c, volume.c). */
+#define ENGINE_INIT_HOST_PATH "/usr/bin/tini-static" /* Debian's tini */
+#define ENGINE_INIT_PATH "/dev/init"                 /* docker's --init-path */
+const char *engine_ulimit_name(int resource);
+/* <root>/volumes/<name>/_data (malloc'd), -1 on ENOMEM. */
+int bundle_volume_path(const char *root, const char *name, char **out);
+/* Applies the run flags over config.json's document; caps is the capability
+ * set (filled for --privileged). */
+int bundle_flags_apply(json_t *root, const struct bundle_input *in, bool caps[64],
+                       struct vessel_error *err);
+json_t *profile_from_docker_file(const char *path, const bool caps[64], struct vessel_error *err);
+/* volumes/.lock taken shared (using) or exclusive (removing): an fd. */
+int volume_lock(struct engine *e, bool exclusive, struct vessel_error *err);
+/* Makes the volumes of o->mounts that do not exist yet; *made gets the names
+ * made (strv) for undo. Anonymous ones must have their names already. */
+int volume_prepare_mounts(struct engine *e, const struct engine_run_opts *o, char ***made,
+                          struct vessel_error *err);
+/* Copies the image's content at each volume's destination into volumes
+ * still empty (docker's copy-up); rootfs is the mounted root. */
+int volume_copy_up(struct engine *e, const struct engine_container *c, const char *rootfs,
+                   struct vessel_error *err);
+/* Removes a volume without the in-use check (the caller knows). */
+int volume_remove_unchecked(struct engine *e, const char *name, struct vessel_error *err);
+/* Record fields of the run flags: labels, stop timeout, mounts. */
+int record_flags_to_json(json_t *o, const struct engine_container *c);
+int record_flags_from_json(json_t *o, struct engine_container *c, struct vessel_error *err);
+void record_flags_clear(struct engine_container *c);
+json_t *inspect_mounts_json(struct engine *e, const struct engine_container *c);
+/* run.c's part of the run flags (run_flags.c): host checks, anonymous volume
+ * names (*mounts: a copy of o->mounts with them), the record's labels, stop
+ * signal and timeout and mounts. */
+int run_flags_prepare(const struct engine_run_opts *o, const struct image_config *img,
+                      struct engine_mount **mounts, struct engine_container *rec,
+                      struct vessel_error *err);
+void run_flags_mounts_free(struct engine_mount *m, size_t n);
+void run_flags_cleanup(struct engine *e, const struct engine_container *rec, char **made);
+/* K=V strings <-> a JSON object of strings. */
+json_t *labels_json(char *const *labels);
+int labels_from_json(json_t *o, char ***out);

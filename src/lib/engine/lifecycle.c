@@ -4,6 +4,7 @@
  * record only through record_update (a lock on `lock` itself). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,9 @@ int engine_stop(struct engine *e, const char *ref, int timeout_s, struct vessel_
   /* a frozen process only gets its signal once thawed */
   if (c.state == ENGINE_PAUSED && runtime_pause(&ctx, c.id, false, &kerr) < 0)
     log_debug("unpause `%s`: %s", c.id, kerr.msg);
-  long ms = (timeout_s < 0 ? STOP_DEFAULT_S : timeout_s) * 1000L;
+  /* -t, else the container's --stop-timeout, else docker's 10 s */
+  long secs = timeout_s >= 0 ? timeout_s : c.stop_timeout_set ? c.stop_timeout : STOP_DEFAULT_S;
+  long ms = secs < 0 ? LONG_MAX : secs * 1000L; /* --stop-timeout -1: no SIGKILL */
   if (wait_stopped(e, c.id, dfd, ms))
     goto out;
   log_info("container `%s` did not stop in %lds: SIGKILL", c.name, ms / 1000);

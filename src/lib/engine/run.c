@@ -48,12 +48,24 @@ struct run_state {
   struct image_info info;
   char **layers;
   char *dir, *upper, *work, *rootfs;
+  /* run flags: the opts with named anonymous volumes, volumes made here */
+  struct engine_run_opts opts;
+  struct engine_mount *mounts;
+  char **vols_made;
+  int vol_lock;
+  bool first; /* the container's first start: volumes get the image's content */
 };
 
 static void run_state_clear(struct run_state *s)
 {
-  if (s->made)
+  if (s->vol_lock >= 0)
+    close(s->vol_lock);
+  if (s->made) {
     engine_destroy(s->e, s->rec.id, s->rec.name);
+    run_flags_cleanup(s->e, &s->rec, s->vols_made);
+  }
+  strv_free(s->vols_made);
+  run_flags_mounts_free(s->mounts, s->opts.n_mounts);
   engine_container_clear(&s->rec);
   if (s->dirfd >= 0)
     close(s->dirfd);
@@ -110,6 +122,12 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
     return -1;
   if (image_resolve(e->images, o->image, &s->img, &s->layers, &s->info, err) < 0)
     return -1;
+  if (run_flags_prepare(o, &s->img, &s->mounts, &s->rec, err) < 0)
+    return -1;
+  s->opts = *o;
+  s->opts.mounts = s->mounts;
+  o = &s->opts;
+  s->first = true;
   uid_t uid;
   gid_t gid;
   const char *user = o->user ? o->user : s->img.user;
@@ -118,7 +136,8 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   if (engine_id_new(s->rec.id, err) < 0)
     return -1;
   /* everything that bad input can break is checked before anything exists */
-  struct bundle_input in = {.id = s->rec.id, .opts = o, .image = &s->img, .uid = uid, .gid = gid};
+  struct bundle_input in = {
+      .id = s->rec.id, .opts = o, .image = &s->img, .uid = uid, .gid = gid, .root = e->root};
   if (!(config = bundle_config_json(&in, err)))
     return -1;
   char hostname[13];
@@ -139,7 +158,7 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       !(s->rec.created = engine_now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
     return vessel_error_set(err, ENOMEM, "container record");
   s->rec.auto_remove = o->remove;
-  if (s->img.stop_signal && s->img.stop_signal[0] &&
+  if (!s->rec.stop_signal && s->img.stop_signal && s->img.stop_signal[0] &&
       !(s->rec.stop_signal = strdup(s->img.stop_signal)))
     return vessel_error_set(err, ENOMEM, "container record");
 
@@ -154,11 +173,15 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
     return -1;
   }
   s->made = true;
-  if (make_dir(s, err) < 0 ||
+  /* volumes are made, and kept from volume rm, until the record names them */
+  if (make_dir(s, err) < 0 || (s->vol_lock = volume_lock(e, false, err)) < 0 ||
+      volume_prepare_mounts(e, o, &s->vols_made, err) < 0 ||
       fs_write_atomic(s->dirfd, "config.json", config, strlen(config), !s->rec.auto_remove, err) <
           0 ||
       record_save(s->dirfd, &s->rec, err) < 0)
     return -1;
+  close(s->vol_lock);
+  s->vol_lock = -1;
   return 0;
 }
 
@@ -171,6 +194,10 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
   if (rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, s->rec.auto_remove, err) < 0)
     return -1;
+  if (s->first && volume_copy_up(s->e, &s->rec, s->rootfs, err) < 0) {
+    umount2(s->rootfs, MNT_DETACH);
+    return -1;
+  }
   if (record_set_state(s->dirfd, ENGINE_RUNNING, 0, &s->rec, err) < 0)
     return -1;
   struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
@@ -192,12 +219,16 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
    * stays) or with --rm; a restarted one stays, exited */
   if (!s->made || status >= 0)
     s->made = s->rec.auto_remove;
+  if (status >= 0) { /* volumes made on demand stay once the container ran */
+    strv_free(s->vols_made);
+    s->vols_made = NULL;
+  }
   return status;
 }
 
 int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_error *err)
 {
-  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1, .vol_lock = -1};
   int ret = run_prepare(e, o, &s, err);
   if (ret == 0)
     ret = run_monitor(&s, err);
@@ -326,7 +357,7 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
 int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
                         struct vessel_error *err)
 {
-  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1, .vol_lock = -1};
   int ret = -1;
   if (run_prepare(e, o, &s, err) == 0) {
     memcpy(id, s.rec.id, 65);
@@ -338,7 +369,7 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
 
 int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_error *err)
 {
-  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1, .vol_lock = -1};
   int ret = -1;
   if (engine_lookup(e, ref, &s.rec, err) < 0)
     goto out;

@@ -1,0 +1,269 @@
+/* vessel volume create, ls, inspect, rm, prune: the local driver's volumes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "engine/engine.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+static int cmd_volume_create(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"label", required_argument, NULL, 'l'},
+      {"name", required_argument, NULL, 'n'},
+      {"driver", required_argument, NULL, 'd'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  _cleanup_strv_ char **labels = NULL;
+  size_t n_labels = 0;
+  const char *name = NULL;
+  int c;
+  while ((c = cli_getopt("volume create", argc, argv, "+:d:", opts, err)) != -1) {
+    switch (c) {
+    case 'l': {
+      if (!optarg[0] || optarg[0] == '=')
+        return vessel_error_set(err, 0, "volume create: bad --label `%s`: KEY=VALUE", optarg);
+      char **nv = realloc(labels, (n_labels + 2) * sizeof *nv);
+      if (!nv)
+        return vessel_error_set(err, ENOMEM, "volume create");
+      labels = nv;
+      if (!(labels[n_labels] = strdup(optarg)))
+        return vessel_error_set(err, ENOMEM, "volume create");
+      labels[++n_labels] = NULL;
+      break;
+    }
+    case 'n':
+      name = optarg;
+      break;
+    case 'd':
+      if (strcmp(optarg, "local") != 0)
+        return vessel_error_set(err, 0, "volume create: only the local driver exists, not `%s`",
+                                optarg);
+      break;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    if (name && strcmp(name, argv[optind]) != 0)
+      return vessel_error_set(err, 0, "volume create: two names, `%s` and `%s`", name,
+                              argv[optind]);
+    name = argv[optind++];
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "volume create: one volume at a time");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  struct engine_volume v = {0};
+  if (engine_volume_create(e, name, labels, false, false, &v, err) < 0)
+    return -1;
+  printf("%s\n", v.name);
+  engine_volume_clear(&v);
+  return 0;
+}
+
+static int cmd_volume_ls(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"quiet", no_argument, NULL, 'q'},
+      {"format", required_argument, NULL, 'F'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool quiet = false, json = false;
+  int c;
+  while ((c = cli_getopt("volume ls", argc, argv, "+:q", opts, err)) != -1) {
+    switch (c) {
+    case 'q':
+      quiet = true;
+      break;
+    case 'F':
+      if (cli_parse_format("volume ls", optarg, &json, err) < 0)
+        return -1;
+      break;
+    case CLI_HELP:
+      return 0;
+    default:
+      return -1;
+    }
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "volume ls: no arguments expected");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  struct engine_volume *v = NULL;
+  size_t n = 0;
+  if (engine_volume_list(e, &v, &n, err) < 0)
+    return -1;
+  if (json)
+    printf("[");
+  else if (!quiet)
+    printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+  for (size_t i = 0; i < n; i++) {
+    if (quiet) {
+      printf("%s\n", v[i].name);
+    } else if (json) {
+      struct vessel_error ignored;
+      char *text = engine_volume_json(&v[i], &ignored);
+      printf("%s%s", i ? ",\n" : "\n", text ? text : "{}");
+      free(text);
+    } else {
+      printf("%-10s%s\n", v[i].driver, v[i].name);
+    }
+  }
+  if (json)
+    printf("%s]\n", n ? "\n" : "");
+  engine_volume_list_free(v, n);
+  return 0;
+}
+
+static int cmd_volume_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  int flags = cli_no_flags("volume inspect", argc, argv, err);
+  if (flags != 0)
+    return flags > 0 ? 0 : -1;
+  if (optind >= argc)
+    return vessel_error_set(err, 0, "volume inspect: missing volume name");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  size_t n = (size_t)(argc - optind);
+  _cleanup_free_ char **docs = calloc(n, sizeof *docs);
+  if (!docs)
+    return vessel_error_set(err, ENOMEM, "volume inspect");
+  int ret = 0;
+  for (size_t i = 0; i < n && ret == 0; i++) {
+    struct engine_volume v = {0};
+    if (engine_volume_get(e, argv[optind + (int)i], &v, err) < 0 ||
+        !(docs[i] = engine_volume_json(&v, err)))
+      ret = -1;
+    engine_volume_clear(&v);
+  }
+  if (ret == 0) {
+    printf("[");
+    for (size_t i = 0; i < n; i++)
+      printf("%s%s", i ? ",\n" : "\n", docs[i]);
+    printf("\n]\n");
+  }
+  for (size_t i = 0; i < n; i++)
+    free(docs[i]);
+  return ret;
+}
+
+static int cmd_volume_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"force", no_argument, NULL, 'f'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool force = false;
+  int c;
+  while ((c = cli_getopt("volume rm", argc, argv, "+:f", opts, err)) != -1) {
+    if (c == CLI_HELP)
+      return 0;
+    if (c != 'f')
+      return -1;
+    force = true;
+  }
+  if (optind >= argc)
+    return vessel_error_set(err, 0, "volume rm: missing volume name");
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  int ret = 0;
+  for (int i = optind; i < argc; i++) {
+    struct vessel_error one = {0};
+    if (engine_volume_remove(e, argv[i], &one) < 0) {
+      if (force && one.code == ENOENT) /* -f: a missing volume is no error */
+        continue;
+      if (ret < 0)
+        fprintf(stderr, "vessel: %s\n", err->msg);
+      *err = one;
+      ret = -1;
+      continue;
+    }
+    printf("%s\n", argv[i]);
+  }
+  return ret;
+}
+
+static int cmd_volume_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"force", no_argument, NULL, 'f'},
+      {"all", no_argument, NULL, 'a'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  bool force = false, all = false;
+  int c;
+  while ((c = cli_getopt("volume prune", argc, argv, "+:fa", opts, err)) != -1) {
+    if (c == CLI_HELP)
+      return 0;
+    if (c == 'f')
+      force = true;
+    else if (c == 'a')
+      all = true;
+    else
+      return -1;
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "volume prune: no arguments expected");
+  if (!force) {
+    printf("WARNING! This will remove %s volumes not used by at least one container.\n"
+           "Are you sure you want to continue? [y/N] ",
+           all ? "all" : "anonymous");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y'))
+      return 0;
+  }
+  struct engine *e = cli_engine(cli, err);
+  if (!e)
+    return -1;
+  _cleanup_strv_ char **names = NULL;
+  if (engine_volume_prune(e, all, &names, err) < 0)
+    return -1;
+  if (names && names[0]) {
+    printf("Deleted Volumes:\n");
+    for (size_t i = 0; names[i]; i++)
+      printf("%s\n", names[i]);
+    printf("\n");
+  }
+  printf("Total reclaimed space: 0B\n");
+  return 0;
+}
+
+int cmd_volume(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  static const struct {
+    const char *verb;
+    cli_command_fn fn;
+  } verbs[] = {
+      {"create", cmd_volume_create},   {"ls", cmd_volume_ls}, {"list", cmd_volume_ls},
+      {"inspect", cmd_volume_inspect}, {"rm", cmd_volume_rm}, {"remove", cmd_volume_rm},
+      {"prune", cmd_volume_prune},
+  };
+  if (argc < 2)
+    return vessel_error_set(err, 0, "volume: missing command (see vessel volume --help)");
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    cli_print_help("volume");
+    printf("\ncommands: create, ls, inspect, rm, prune (see vessel volume COMMAND --help)\n");
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (strcmp(argv[1], verbs[i].verb) == 0)
+      return verbs[i].fn(cli, argc - 1, argv + 1, err);
+  return vessel_error_set(err, 0, "volume: unknown command `%s` (see vessel volume --help)",
+                          argv[1]);
+}
