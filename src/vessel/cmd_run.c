@@ -74,7 +74,10 @@ enum {
   OPT_SECURITY,
 };
 
-int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+/* run and create share every flag; create makes the container and stops
+ * there. */
+static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
+                         struct vessel_error *err)
 {
   static const struct option opts[] = {
       {"rm", no_argument, NULL, OPT_RM},
@@ -102,7 +105,8 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
   _cleanup_free_ struct engine_bind *binds = NULL;
   int ret = -1, c;
-  while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
+  while ((c = cli_getopt(create ? "create" : "run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) !=
+         -1) {
     long long n;
     switch (c) {
     case OPT_RM:
@@ -203,7 +207,8 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (optind >= argc) {
-    vessel_error_set(err, 0, "run: missing image (see vessel run --help)");
+    vessel_error_set(err, 0, "%s: missing image (see vessel %s --help)", create ? "create" : "run",
+                     create ? "create" : "run");
     goto out;
   }
   o.image = argv[optind];
@@ -216,7 +221,12 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (!e)
     goto out;
   fflush(stdout);
-  if (detach) {
+  if (create) {
+    char id[65];
+    ret = engine_create(e, &o, id, err);
+    if (ret == 0)
+      printf("%s\n", id);
+  } else if (detach) {
     char id[65];
     ret = engine_run_detached(e, &o, id, err);
     if (ret == 0)
@@ -232,4 +242,14 @@ out:
   free(cap_add.v);
   free(cap_drop.v);
   return ret;
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return run_or_create(cli, argc, argv, false, err);
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return run_or_create(cli, argc, argv, true, err);
 }

@@ -88,6 +88,9 @@ static const struct cli_command commands[] = {
      "  -a, --all                 every image no container uses, named or not\n"
      "  -f, --force               do not ask for confirmation\n"},
     {"version", cmd_version, "", "print the version", ""},
+    /* create (with run's options), stats, cp, port, info, system */
+    {"create", cmd_create, "IMAGE [COMMAND [ARG...]]",
+     "create a container without starting it (vessel start runs it)", NULL},
 };
 
 void cli_print_help(const char *name)
@@ -97,8 +100,11 @@ void cli_print_help(const char *name)
       continue;
     printf("usage: vessel [global options] %s [options]%s%s\n\n%s\n", name,
            commands[i].args[0] ? " " : "", commands[i].args, commands[i].summary);
-    if (commands[i].usage[0])
-      printf("\noptions:\n%s", commands[i].usage);
+    const char *opts = commands[i].usage;
+    if (!opts) /* create: the options of run, the first entry */
+      opts = commands[0].usage;
+    if (opts[0])
+      printf("\noptions:\n%s", opts);
     printf("      --help                show this help\n");
     return;
   }

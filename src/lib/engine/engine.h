@@ -175,3 +175,8 @@ struct engine_exec_opts {
  * engine failed. */
 int engine_exec(struct engine *e, const char *ref, const struct engine_exec_opts *o,
                 struct vessel_error *err);
+
+/* create: a container made as run makes it, left in state created for
+ * engine_start. 0 with id filled, -1 with err (nothing left behind). */
+int engine_create(struct engine *e, const struct engine_run_opts *o, char id[65],
+                  struct vessel_error *err);

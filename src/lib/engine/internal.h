@@ -95,3 +95,8 @@ int engine_destroy(struct engine *e, const char *id, const char *name);
 /* The default seccomp profile (linux.seccomp) for a container with the
  * capabilities set in caps (indexed by number). */
 json_t *profile_seccomp_json(const bool caps[64]);
+
+/* Prepares a container as run does (name, directory, config.json, record in
+ * state created) without starting it; id gets its id. */
+int run_create(struct engine *e, const struct engine_run_opts *o, char id[65],
+               struct vessel_error *err);
