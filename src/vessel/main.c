@@ -91,6 +91,13 @@ static const struct cli_command commands[] = {
     /* create (with run's options), stats, cp, port, info, system */
     {"create", cmd_create, "IMAGE [COMMAND [ARG...]]",
      "create a container without starting it (vessel start runs it)", NULL},
+    {"stats", cmd_stats, "[CONTAINER...]", "show containers' CPU, memory, network and I/O use",
+     "  -a, --all                 every container (default: the running ones)\n"
+     "      --no-stream           print one sample and exit (the default when not on a\n"
+     "                            terminal; on one, the table is refreshed every second)\n"
+     "      --no-trunc            full container ids\n"
+     "      --format FORMAT       table (default), json (one object a line) or a Go\n"
+     "                            template ({{.Name}} {{.CPUPerc}} {{.MemUsage}} ...)\n"},
 };
 
 void cli_print_help(const char *name)
