@@ -60,6 +60,7 @@ int cmd_image_prune(struct cli *, int, char **, struct vessel_error *);
 /* create, stats, cp, port, info, system (df, prune) */
 int cmd_create(struct cli *, int, char **, struct vessel_error *);
 int cmd_stats(struct cli *, int, char **, struct vessel_error *);
+int cmd_cp(struct cli *, int, char **, struct vessel_error *);
 
 /* Prints the help of a command ("image import" for subcommands). */
 void cli_print_help(const char *name);

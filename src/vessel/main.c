@@ -98,6 +98,9 @@ static const struct cli_command commands[] = {
      "      --no-trunc            full container ids\n"
      "      --format FORMAT       table (default), json (one object a line) or a Go\n"
      "                            template ({{.Name}} {{.CPUPerc}} {{.MemUsage}} ...)\n"},
+    {"cp", cmd_cp, "SRC DST", "copy files between a container (CONTAINER:PATH) and the host",
+     "  -a, --archive             keep owners (default: root in the container, the\n"
+     "                            caller on the host); modes and times are always kept\n"},
 };
 
 void cli_print_help(const char *name)
