@@ -12,6 +12,7 @@
 #include "util/log.h"
 
 #define VESSEL_VERSION "0.1.0"
+const char cli_version[] = VESSEL_VERSION;
 
 static const struct cli_command commands[] = {
     {"run", cmd_run, "IMAGE [COMMAND [ARG...]]", "run a command in a new container",
@@ -101,6 +102,16 @@ static const struct cli_command commands[] = {
     {"cp", cmd_cp, "SRC DST", "copy files between a container (CONTAINER:PATH) and the host",
      "  -a, --archive             keep owners (default: root in the container, the\n"
      "                            caller on the host); modes and times are always kept\n"},
+    {"port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]",
+     "list a container's published ports (none: bridge networks come later)", ""},
+    {"info", cmd_info, "", "show the engine's configuration and counts",
+     "  -f, --format FORMAT       table (default), json or a Go template ({{.NCPU}})\n"},
+    {"system", cmd_system, "COMMAND", "manage the engine: df, prune, info", ""},
+    {"system df", cmd_system_df, "", "show the disk use of images, containers and volumes",
+     "  -f, --format FORMAT       table (default), json (one object a line) or a template\n"},
+    {"system prune", cmd_system_prune, "", "remove stopped containers and dangling images",
+     "  -a, --all                 every image no container uses, not only dangling ones\n"
+     "  -f, --force               do not ask for confirmation\n"},
 };
 
 void cli_print_help(const char *name)
