@@ -37,7 +37,13 @@ static const struct cli_command commands[] = {
     {"ps", cmd_ps, "", "list containers",
      "  -a, --all                 show every container (default: only running)\n"
      "  -q, --quiet               print only the ids\n"
-     "      --format table|json   output format (default table)\n"},
+     "      --format table|json   output format (default table)\n"
+     "      --format TEMPLATE     a Go template ({{.ID}} {{.Names}} {{.Status}} ...;\n"
+     "                            `table TEMPLATE` adds a header and aligns columns)\n"
+     "  -f, --filter KEY=VALUE    id, name, status, exited, label, ancestor (repeatable)\n"
+     "  -n, --last N              the N newest containers, in any state\n"
+     "  -l, --latest              the newest container, in any state\n"
+     "      --no-trunc            full ids and commands\n"},
     {"rm", cmd_rm, "CONTAINER...", "remove containers",
      "  -f, --force               kill a running container first\n"},
     {"start", cmd_start, "CONTAINER...", "start stopped containers",
@@ -66,7 +72,9 @@ static const struct cli_command commands[] = {
     {"container prune", cmd_container_prune, "", "remove every container that is not running",
      "  -f, --force               do not ask for confirmation\n"},
     {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
-    {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array", ""},
+    {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array",
+     "  -f, --format TEMPLATE     a Go template for each container ({{.State.Status}},\n"
+     "                            {{json .Config}}, {{index .Config.Labels \"k\"}} ...)\n"},
     {"import", cmd_import, "TARBALL NAME", "import a root file system tarball as an image",
      "  -c, --change INSTR        apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"
      "                            WORKDIR, USER, LABEL, STOPSIGNAL; repeatable)\n"},
@@ -76,7 +84,8 @@ static const struct cli_command commands[] = {
     {"rmi", cmd_rmi, "IMAGE...", "remove image names (and images no name is left on)", ""},
     {"tag", cmd_tag, "SOURCE TARGET", "give an image another name", ""},
     {"image", cmd_image, "COMMAND", "manage images: import, ls, rm, tag, inspect", ""},
-    {"image inspect", cmd_image_inspect, "IMAGE...", "print images as a JSON array", ""},
+    {"image inspect", cmd_image_inspect, "IMAGE...", "print images as a JSON array",
+     "  -f, --format TEMPLATE     a Go template for each image ({{.Id}} ...)\n"},
     {"save", cmd_save, "IMAGE...", "write images to a tar archive (stdout by default)",
      "  -o, --output FILE         write to FILE instead of stdout\n"
      "      --format FORMAT       docker-archive (default) or oci-archive\n"},
