@@ -110,7 +110,8 @@ static const struct cli_command commands[] = {
      "                            template ({{.Name}} {{.CPUPerc}} {{.MemUsage}} ...)\n"},
     {"cp", cmd_cp, "SRC DST", "copy files between a container (CONTAINER:PATH) and the host",
      "  -a, --archive             keep owners (default: root in the container, the\n"
-     "                            caller on the host); modes and times are always kept\n"},
+     "                            caller on the host) and setuid/setgid bits of files\n"
+     "                            copied out; modes and times are always kept\n"},
     {"port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]",
      "list a container's published ports (none: bridge networks come later)", ""},
     {"info", cmd_info, "", "show the engine's configuration and counts",

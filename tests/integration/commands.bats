@@ -191,6 +191,11 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   mkdir "$T/contents"
   run -0 v cp cpr:/out/. "$T/contents"
   [[ $(cat "$T/contents/d/f") == made ]]
+  # a setuid file of the container's is no setuid file of the host's, unless -a
+  run -0 v cp cpr:/tmp/file "$T/suid.out"
+  [[ $(stat -c %a "$T/suid.out") == 750 ]]
+  run -0 v cp -a cpr:/tmp/file "$T/suid.kept"
+  [[ $(stat -c %a "$T/suid.kept") == 4750 ]]
   # relative container paths start at its /
   run -0 v cp cpr:out/d/f "$T/rel.out"
   [[ $(cat "$T/rel.out") == made ]]

@@ -35,8 +35,13 @@ static int set_meta(const struct cp_ctx *x, int fd, const struct stat *st, const
   gid_t gid = x->o->archive ? st->st_gid : 0;
   if (chown_it && fchown(fd, uid, gid) < 0)
     return vessel_error_set(err, errno, "chown `%s`", name);
+  /* a setuid file of the container's must not become a setuid-root one of
+   * the host's: out of a container, only -a keeps those bits */
+  mode_t mode = st->st_mode & 07777;
+  if (!x->o->to_container && !x->o->archive)
+    mode &= ~(mode_t)(S_ISUID | S_ISGID);
   /* after the chown, which clears setuid bits */
-  if (fchmod(fd, st->st_mode & 07777) < 0)
+  if (fchmod(fd, mode) < 0)
     return vessel_error_set(err, errno, "chmod `%s`", name);
   struct timespec times[2] = {st->st_atim, st->st_mtim};
   if (futimens(fd, times) < 0)
@@ -87,7 +92,7 @@ static int copy_entry(struct cp_ctx *x, int sdir, const char *sname, int ddir, c
 
 static int copy_dir(struct cp_ctx *x, int sfd, int dfd, int depth, struct vessel_error *err)
 {
-  int fd = dup(sfd);
+  int fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0)
     return vessel_error_set(err, errno, "dup");
   _cleanup_closedir_ DIR *d = fdopendir(fd);

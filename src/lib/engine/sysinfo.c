@@ -22,7 +22,7 @@ static unsigned long long tree_size(int dirfd, int depth)
 {
   if (depth > TREE_DEPTH_MAX)
     return 0;
-  int fd = dup(dirfd);
+  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0)
     return 0;
   _cleanup_closedir_ DIR *d = fdopendir(fd);
@@ -179,7 +179,7 @@ int engine_df(struct engine *e, struct engine_df *out, struct vessel_error *err)
     return vessel_error_set(err, ENOMEM, "df");
   _cleanup_close_ int vfd = open(vpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (vfd >= 0) {
-    int fd = dup(vfd);
+    int fd = fcntl(vfd, F_DUPFD_CLOEXEC, 0);
     _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d && fd >= 0)
       close(fd);
