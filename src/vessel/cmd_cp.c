@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "engine/cp.h"
@@ -26,7 +27,7 @@ int cmd_cp(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
-  struct engine_cp_opts o = {0};
+  struct engine_cp_opts o = {.tar_fd = -1};
   int c;
   while ((c = cli_getopt("cp", argc, argv, "+:aL", opts, err)) != -1) {
     switch (c) {
@@ -49,12 +50,17 @@ int cmd_cp(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     return vessel_error_set(err, 0, "cp: copying between containers is not supported");
   if (!src_path && !dst_path)
     return vessel_error_set(err, 0, "cp: one of SRC and DST must be CONTAINER:PATH");
-  if (strcmp(src, "-") == 0 || strcmp(dst, "-") == 0)
-    return vessel_error_set(err, 0, "cp: tar streams (`-`) are not supported yet");
   o.to_container = dst_path != NULL;
   o.container = o.to_container ? dst : src;
   o.container_path = o.to_container ? dst_path : src_path;
   o.host_path = o.to_container ? src : dst;
+  /* `-`: a tar stream on stdin (into the container) or stdout (out of it) */
+  if (strcmp(o.host_path, "-") == 0) {
+    o.tar_fd = o.to_container ? STDIN_FILENO : STDOUT_FILENO;
+    if (!o.to_container && isatty(STDOUT_FILENO))
+      return vessel_error_set(err, 0, "cp: will not write a tar stream to a terminal");
+    fflush(stdout);
+  }
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;

@@ -108,7 +108,8 @@ static const struct cli_command commands[] = {
      "      --no-trunc            full container ids\n"
      "      --format FORMAT       table (default), json (one object a line) or a Go\n"
      "                            template ({{.Name}} {{.CPUPerc}} {{.MemUsage}} ...)\n"},
-    {"cp", cmd_cp, "SRC DST", "copy files between a container (CONTAINER:PATH) and the host",
+    {"cp", cmd_cp, "SRC DST",
+     "copy files between a container (CONTAINER:PATH) and the host (- for a tar stream)",
      "  -a, --archive             keep owners (default: root in the container, the\n"
      "                            caller on the host) and setuid/setgid bits of files\n"
      "                            copied out; modes and times are always kept\n"},

@@ -250,6 +250,36 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   run -125 v cp cold:/etc "$T/fromhost"
 }
 
+@test "cp -: a tar stream out of and into a container, unpacked without following links" {
+  v run -d --name tarc busybox sh -c 'mkdir -p /srv/d && echo in >/srv/d/f && ln -s f /srv/d/l; sleep 60' >/dev/null
+  sleep 0.3
+  run -0 bash -c "timeout 60 ${VR[*]} cp tarc:/srv - | tar -tvf -"
+  [[ $output == *" srv/d/f"* && $output == *"srv/d/l -> f"* ]]
+  mkdir -p "$T/tin/x/y"
+  echo streamed >"$T/tin/x/y/z"
+  tar -C "$T/tin" -cf - x | v cp - tarc:/srv
+  run -0 v exec tarc cat /srv/x/y/z
+  [[ $output == streamed ]]
+  # a link, then an entry through it: refused, nothing written outside
+  local marker=vessel-cp-tar-$$
+  mkdir -p "$T/evil"
+  ln -s /etc "$T/evil/esc"
+  mkdir "$T/evil/escx"
+  echo evil >"$T/evil/escx/$marker"
+  tar -C "$T/evil" -cf "$T/evil.tar" esc
+  tar -C "$T/evil" -rf "$T/evil.tar" --transform 's,^escx,esc,' "escx/$marker"
+  run -125 v cp - tarc:/srv <"$T/evil.tar"
+  [[ ! -e /etc/$marker ]]
+  run -1 v exec tarc cat "/etc/$marker"
+  # `..` in a name
+  echo x >"$T/evil/dd"
+  tar -C "$T/evil" -P --transform "s,^,../../../../tmp/$marker," -cf "$T/dd.tar" dd
+  run -125 v cp - tarc:/srv <"$T/dd.tar"
+  [[ $output == *".."* ]]
+  ! ls /tmp/"$marker"* 2>/dev/null
+  run -125 v cp - tarc:/srv/d/f <"$T/dd.tar"
+}
+
 @test "port, info, system df, system prune" {
   v run -d --name svc busybox sleep 60 >/dev/null
   run -0 v port svc
@@ -299,5 +329,5 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   done <"$SUITE_TMP/ids"
   [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
   ! pgrep -f -- "$SUITE_TMP" >/dev/null
-  ! ls /etc/vessel-cp-escape-* 2>/dev/null
+  ! ls /etc/vessel-cp-escape-* /etc/vessel-cp-tar-* 2>/dev/null
 }

@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include "engine/cp.h"
+#include "engine/cp_internal.h"
 #include "engine/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 
-#define CP_DEPTH_MAX 256
 #define CP_BUF (128 * 1024)
 
 struct cp_ctx {
@@ -70,8 +70,7 @@ static int copy_data(struct cp_ctx *x, int in, int out, const char *name, struct
   }
 }
 
-/* Makes room for a new entry: what is there and is not a directory goes. */
-static int clear_target(int dirfd, const char *name, bool want_dir, struct vessel_error *err)
+int cp_clear_target(int dirfd, const char *name, bool want_dir, struct vessel_error *err)
 {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -128,7 +127,7 @@ static int copy_entry(struct cp_ctx *x, int sdir, const char *sname, int ddir, c
     _cleanup_close_ int sfd = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sfd < 0)
       return vessel_error_set(err, errno, "open `%s`", sname);
-    if (clear_target(ddir, dname, true, err) < 0)
+    if (cp_clear_target(ddir, dname, true, err) < 0)
       return -1;
     if (mkdirat(ddir, dname, 0700) < 0 && errno != EEXIST)
       return vessel_error_set(err, errno, "create directory `%s`", dname);
@@ -143,7 +142,7 @@ static int copy_entry(struct cp_ctx *x, int sdir, const char *sname, int ddir, c
     _cleanup_close_ int sfd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (sfd < 0)
       return vessel_error_set(err, errno, "open `%s`", sname);
-    if (clear_target(ddir, dname, false, err) < 0)
+    if (cp_clear_target(ddir, dname, false, err) < 0)
       return -1;
     _cleanup_close_ int dfd =
         openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -159,7 +158,7 @@ static int copy_entry(struct cp_ctx *x, int sdir, const char *sname, int ddir, c
     if (n < 0)
       return vessel_error_set(err, errno, "read link `%s`", sname);
     target[n] = '\0';
-    if (clear_target(ddir, dname, false, err) < 0)
+    if (cp_clear_target(ddir, dname, false, err) < 0)
       return -1;
     if (symlinkat(target, ddir, dname) < 0)
       return vessel_error_set(err, errno, "create link `%s`", dname);
@@ -170,7 +169,7 @@ static int copy_entry(struct cp_ctx *x, int sdir, const char *sname, int ddir, c
     return 0;
   }
   if (S_ISFIFO(st.st_mode)) {
-    if (clear_target(ddir, dname, false, err) < 0)
+    if (cp_clear_target(ddir, dname, false, err) < 0)
       return -1;
     if (mkfifoat(ddir, dname, st.st_mode & 07777) < 0)
       return vessel_error_set(err, errno, "create fifo `%s`", dname);
@@ -294,6 +293,29 @@ out:
   return ret;
 }
 
+/* cp with `-`: a tar stream in or out. Into the container the destination
+ * must be a directory, as docker wants. */
+static int do_tar(const struct engine_cp_opts *o, int rootfd, const char *cpath,
+                  struct vessel_error *err)
+{
+  if (o->to_container) {
+    _cleanup_close_ int dfd = fs_open_in_root(rootfd, cpath, O_RDONLY | O_DIRECTORY, 0, err);
+    if (dfd < 0)
+      return vessel_error_prefix(err, "cp: the destination must be a directory");
+    return cp_tar_read(o->tar_fd, dfd, o->archive, err);
+  }
+  struct split s = {0};
+  int ret = -1;
+  if (split_path(cpath, &s, err) == 0) {
+    bool via_dir = s.contents || s.trailing_slash || strcmp(s.base, ".") == 0;
+    _cleanup_close_ int sdir = open_dir(rootfd, via_dir ? cpath : s.parent, err);
+    if (sdir >= 0)
+      ret = cp_tar_write(sdir, via_dir ? "." : s.base, s.base, o->tar_fd, err);
+  }
+  split_clear(&s);
+  return ret;
+}
+
 /* The root of a running container: its init's, through /proc, checked to
  * still be the container's once open (the pid could have been reused). */
 static int running_root(struct engine *e, const struct engine_container *c,
@@ -356,7 +378,7 @@ int engine_cp(struct engine *e, const struct engine_cp_opts *o, struct vessel_er
   struct engine_container c = {0};
   _cleanup_close_ int rootfd = -1, lock = -1;
   int ret = -1;
-  if (!o->container_path[0] || !o->host_path[0])
+  if (!o->container_path[0] || (o->tar_fd < 0 && (!o->host_path || !o->host_path[0])))
     return vessel_error_set(err, 0, "cp: empty path");
   if (engine_lookup(e, o->container, &c, err) < 0)
     return -1;
@@ -378,7 +400,9 @@ int engine_cp(struct engine *e, const struct engine_cp_opts *o, struct vessel_er
     vessel_error_set(err, ENOMEM, "cp");
     goto out;
   }
-  if (o->to_container)
+  if (o->tar_fd >= 0)
+    ret = do_tar(o, rootfd, cpath, err);
+  else if (o->to_container)
     ret = do_copy(&x, -1, o->host_path, rootfd, cpath, err);
   else
     ret = do_copy(&x, rootfd, cpath, -1, o->host_path, err);

@@ -8,9 +8,10 @@
 struct engine_cp_opts {
   const char *container;      /* name or id */
   const char *container_path; /* taken from the container's / */
-  const char *host_path;
-  bool to_container; /* host -> container, else container -> host */
-  bool archive;      /* -a: keep the owners (else root inside, the caller outside) */
+  const char *host_path;      /* NULL with tar_fd */
+  int tar_fd;                 /* >= 0: the host side is a tar stream on it (cp's `-`) */
+  bool to_container;          /* host -> container, else container -> host */
+  bool archive;               /* -a: keep the owners (else root inside, the caller outside) */
 };
 
 /* Copies a file, symlink or directory tree as docker cp does: into a
