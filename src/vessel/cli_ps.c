@@ -106,10 +106,28 @@ static char *command_text(char *const *cmd, bool no_trunc)
   return buf;
 }
 
-static json_t *row_json(const struct engine_container *c, bool no_trunc)
+/* "k=v,k2=v2", as docker's ps shows labels */
+static char *labels_text(struct engine *e, const struct engine_container *c)
+{
+  struct vessel_error ignored = {0};
+  _cleanup_strv_ char **labels = engine_container_labels(e, c, &ignored);
+  size_t len = 1;
+  for (size_t i = 0; labels && labels[i]; i++)
+    len += strlen(labels[i]) + 1;
+  char *out = calloc(1, len);
+  for (size_t i = 0; out && labels && labels[i]; i++) {
+    if (i)
+      strcat(out, ",");
+    strcat(out, labels[i]);
+  }
+  return out;
+}
+
+static json_t *row_json(struct engine *e, const struct engine_container *c, bool no_trunc)
 {
   char status[128], created_at[64] = "", running_for[80];
   _cleanup_free_ char *cmd = command_text(c->cmd, no_trunc);
+  _cleanup_free_ char *labels = labels_text(e, c);
   status_text(c, status, sizeof status);
   char dur[64];
   cli_human_duration(cli_seconds_since(c->created), dur, sizeof dur);
@@ -120,14 +138,14 @@ static json_t *row_json(const struct engine_container *c, bool no_trunc)
   snprintf(id, sizeof id, "%.*s", no_trunc ? 64 : 12, c->id);
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
                    "Command", cmd ? cmd : "", "CreatedAt", created_at, "ID", id, "Image",
-                   c->image ? c->image : "", "Labels", "", "LocalVolumes", "0", "Mounts", "",
-                   "Names", c->name ? c->name : "", "Networks", "", "Ports", "", "RunningFor",
-                   running_for, "Size", "0B", "State", engine_state_name(c->state), "Status",
-                   status);
+                   c->image ? c->image : "", "Labels", labels ? labels : "", "LocalVolumes", "0",
+                   "Mounts", "", "Names", c->name ? c->name : "", "Networks", "", "Ports", "",
+                   "RunningFor", running_for, "Size", "0B", "State", engine_state_name(c->state),
+                   "Status", status);
 }
 
-int ps_print_template(const struct ps_opts *po, const struct engine_container *v, size_t n,
-                      struct vessel_error *err)
+int ps_print_template(struct engine *e, const struct ps_opts *po, const struct engine_container *v,
+                      size_t n, struct vessel_error *err)
 {
   json_t *header =
       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Command",
@@ -138,7 +156,7 @@ int ps_print_template(const struct ps_opts *po, const struct engine_container *v
   _cleanup_free_ json_t **rows = calloc(n + 1, sizeof *rows);
   int ret = header && rows ? 0 : vessel_error_set(err, ENOMEM, "ps");
   for (size_t i = 0; i < n && ret == 0; i++)
-    if (!(rows[i] = row_json(&v[i], po->no_trunc)))
+    if (!(rows[i] = row_json(e, &v[i], po->no_trunc)))
       ret = vessel_error_set(err, ENOMEM, "ps");
   if (ret == 0 && cli_format_print(&po->format, header, rows, n, err) < 0)
     ret = vessel_error_prefix(err, "ps");

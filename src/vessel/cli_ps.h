@@ -24,5 +24,5 @@ void ps_opts_clear(struct ps_opts *po);
 void ps_select(struct engine *e, const struct ps_opts *po, struct engine_container *v, size_t *n,
                bool all);
 
-int ps_print_template(const struct ps_opts *po, const struct engine_container *v, size_t n,
-                      struct vessel_error *err);
+int ps_print_template(struct engine *e, const struct ps_opts *po, const struct engine_container *v,
+                      size_t n, struct vessel_error *err);

@@ -90,7 +90,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   all = all || po.last >= 0 || engine_filters_want_all(po.filters);
   ps_select(e, &po, v, &n, all);
   if (!quiet && po.format.kind == CLI_FORMAT_TEMPLATE) {
-    ret = ps_print_template(&po, v, n, err);
+    ret = ps_print_template(e, &po, v, n, err);
     engine_list_free(v, n);
     goto out;
   }

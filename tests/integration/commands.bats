@@ -117,6 +117,7 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   [[ $(names -a -f ancestor=busybox:latest) == "bad ok up1 " ]]
   [[ $(names -a -f label=app) == "new " ]]
   [[ $(names -a -f label=app=db) == "new " ]]
+  [[ $(v ps -a -f label=app --format '{{.Labels}}') == app=db ]]
   [[ -z $(names -a -f label=app=web) ]]
   [[ $(v ps -l --format '{{.Names}}') == new ]]
   [[ $(v ps -n 2 --format '{{.Names}}' | tr '\n' ' ') == "bad new " ]]
