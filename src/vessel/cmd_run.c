@@ -105,8 +105,8 @@ static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
   _cleanup_free_ struct engine_bind *binds = NULL;
   int ret = -1, c;
-  while ((c = cli_getopt(create ? "create" : "run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) !=
-         -1) {
+  const char *name = create ? "create" : "run";
+  while ((c = cli_getopt(name, argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
     long long n;
     switch (c) {
     case OPT_RM:
@@ -207,8 +207,7 @@ static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
     }
   }
   if (optind >= argc) {
-    vessel_error_set(err, 0, "%s: missing image (see vessel %s --help)", create ? "create" : "run",
-                     create ? "create" : "run");
+    vessel_error_set(err, 0, "%s: missing image (see vessel %s --help)", name, name);
     goto out;
   }
   o.image = argv[optind];
