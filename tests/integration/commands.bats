@@ -214,6 +214,11 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   [[ ! -e /etc/$marker && ! -e /etc/$marker.2 ]]
   run -0 v exec esc cat "/etc/$marker" "/etc/$marker.2"
   [[ $output == $'evil\nevil' ]]
+  # `..` last would step out of the root's fd
+  run -125 v cp esc:/.. "$T/up"
+  run -125 v cp esc:/etc/../.. "$T/up"
+  run -125 v cp "$T/evil" esc:/..
+  [[ ! -e $T/up ]]
   # reading through them gives the container's files, not the host's
   run -0 v cp esc:/rel/passwd "$T/passwd.out"
   cmp "$T/passwd.out" <(v exec esc cat /etc/passwd)
@@ -226,6 +231,8 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   run -0 v cp "$T/evil" "esc:/data/$marker.3"
   [[ ! -e /etc/$marker.3 ]]
   run -0 v cp esc:/rel/passwd "$T/passwd.stopped"
+  run -125 v cp esc:/.. "$T/up"
+  [[ ! -e $T/up ]]
   cmp "$T/passwd.out" "$T/passwd.stopped"
   v start esc >/dev/null
   run -0 v exec esc cat "/etc/$marker.3"

@@ -221,8 +221,12 @@ static int split_path(const char *path, struct split *s, struct vessel_error *er
   }
   if (!s->parent || !s->base)
     return vessel_error_set(err, ENOMEM, "cp");
-  if (strcmp(s->base, ".") == 0 || strcmp(s->base, "..") == 0)
-    s->contents = s->contents || strcmp(s->base, ".") == 0;
+  /* ".." last would be looked up from an fd: from a root's fd it leaves the
+   * root (and as a destination name it is no name) */
+  if (strcmp(s->base, "..") == 0)
+    return vessel_error_set(err, EINVAL, "cp: `%s`: a path may not end in `..`", path);
+  if (strcmp(s->base, ".") == 0)
+    s->contents = true;
   return 0;
 }
 
