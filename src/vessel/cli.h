@@ -58,6 +58,17 @@ int cmd_export(struct cli *, int, char **, struct vessel_error *);
 int cmd_image_prune(struct cli *, int, char **, struct vessel_error *);
 int cmd_volume(struct cli *, int, char **, struct vessel_error *);
 
+/* create, stats, cp, port, info, system (df, prune) */
+int cmd_create(struct cli *, int, char **, struct vessel_error *);
+int cmd_stats(struct cli *, int, char **, struct vessel_error *);
+int cmd_cp(struct cli *, int, char **, struct vessel_error *);
+int cmd_port(struct cli *, int, char **, struct vessel_error *);
+int cmd_info(struct cli *, int, char **, struct vessel_error *);
+int cmd_system(struct cli *, int, char **, struct vessel_error *);
+int cmd_system_df(struct cli *, int, char **, struct vessel_error *);
+int cmd_system_prune(struct cli *, int, char **, struct vessel_error *);
+extern const char cli_version[]; /* "0.1.0" */
+
 /* Prints the help of a command ("image import" for subcommands). */
 void cli_print_help(const char *name);
 

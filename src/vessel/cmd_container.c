@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_ps.h"
 #include "util/cleanup.h"
 
 static void print_command(char *const *cmd, int width)
@@ -47,13 +48,18 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   static const struct option opts[] = {
       {"all", no_argument, NULL, 'a'},
       {"quiet", no_argument, NULL, 'q'},
-      {"format", required_argument, NULL, 'f'},
+      {"format", required_argument, NULL, 'F'},
+      {"filter", required_argument, NULL, 'f'},
+      {"last", required_argument, NULL, 'n'},
+      {"latest", no_argument, NULL, 'l'},
+      {"no-trunc", no_argument, NULL, 'T'},
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
+  struct ps_opts po = {.last = -1};
   bool all = false, quiet = false, json = false;
-  int c;
-  while ((c = cli_getopt("ps", argc, argv, "+:aq", opts, err)) != -1) {
+  int c, ret = -1;
+  while ((c = cli_getopt("ps", argc, argv, "+:aqf:n:l", opts, err)) != -1) {
     switch (c) {
     case 'a':
       all = true;
@@ -61,25 +67,33 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     case 'q':
       quiet = true;
       break;
-    case 'f':
-      if (cli_parse_format("ps", optarg, &json, err) < 0)
-        return -1;
-      break;
     case CLI_HELP:
-      return 0;
+      ret = 0;
+      goto out;
     default:
-      return -1;
+      if (ps_option(cli, c, optarg, &po, err) < 0)
+        goto out;
     }
   }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "ps: takes no arguments");
+  json = po.format.kind == CLI_FORMAT_JSON;
+  if (optind < argc) {
+    vessel_error_set(err, 0, "ps: takes no arguments");
+    goto out;
+  }
   struct engine *e = cli_engine(cli, err);
   if (!e)
-    return -1;
+    goto out;
   struct engine_container *v = NULL;
   size_t n = 0;
   if (engine_list(e, &v, &n, err) < 0)
-    return -1;
+    goto out;
+  all = all || po.last >= 0 || engine_filters_want_all(po.filters);
+  ps_select(e, &po, v, &n, all);
+  if (!quiet && po.format.kind == CLI_FORMAT_TEMPLATE) {
+    ret = ps_print_template(e, &po, v, n, err);
+    engine_list_free(v, n);
+    goto out;
+  }
   if (json)
     printf("[");
   else if (!quiet)
@@ -88,11 +102,9 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   bool first = true;
   for (size_t i = 0; i < n; i++) {
     const struct engine_container *ct = &v[i];
-    if (!all && ct->state != ENGINE_RUNNING && ct->state != ENGINE_PAUSED)
-      continue;
     char sbuf[64];
     if (quiet && !json) {
-      printf("%.12s\n", ct->id);
+      printf("%.*s\n", po.no_trunc ? 64 : 12, ct->id);
     } else if (json) {
       printf("%s\n  {\"Id\": \"%s\", \"Names\": [\"", first ? "" : ",", ct->id);
       cli_json_escape(ct->name);
@@ -107,8 +119,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       printf("], \"Created\": \"%s\", \"State\": \"%s\", \"ExitCode\": %d, \"Status\": \"%s\"}",
              ct->created, engine_state_name(ct->state), ct->exit_code, status_text(ct, sbuf));
     } else {
-      printf("%-14.12s%-20s", ct->id, ct->image);
-      print_command(ct->cmd, 20);
+      printf("%-14.*s%-20s", po.no_trunc ? 64 : 12, ct->id, ct->image);
+      print_command(ct->cmd, po.no_trunc ? 200 : 20);
       printf("%-32s%-20s%s\n", ct->created, status_text(ct, sbuf), ct->name);
     }
     first = false;
@@ -116,7 +128,10 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (json)
     printf("%s]\n", first ? "" : "\n");
   engine_list_free(v, n);
-  return 0;
+  ret = 0;
+out:
+  ps_opts_clear(&po);
+  return ret;
 }
 
 int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
@@ -166,7 +181,8 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 
 int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  int flags = cli_no_flags("inspect", argc, argv, err);
+  const char *format = NULL;
+  int flags = cli_format_flag("inspect", argc, argv, &format, err);
   if (flags != 0)
     return flags > 0 ? 0 : -1;
   if (optind >= argc)
@@ -187,12 +203,8 @@ int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err
       ret = -1;
     engine_container_clear(&ct);
   }
-  if (ret == 0) {
-    printf("[");
-    for (size_t i = 0; i < n; i++)
-      printf("%s%s", i ? ",\n" : "\n", docs[i]);
-    printf("\n]\n");
-  }
+  if (ret == 0)
+    ret = cli_print_docs("inspect", format, docs, n, err);
   for (size_t i = 0; i < n; i++)
     free(docs[i]);
   return ret;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_format.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -231,7 +232,8 @@ static char *image_doc(struct image_store *s, const char *ref, struct vessel_err
 
 int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  int r = cli_no_flags("image inspect", argc, argv, err);
+  const char *format = NULL;
+  int r = cli_format_flag("image inspect", argc, argv, &format, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (optind >= argc)
@@ -247,12 +249,8 @@ int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct vessel_erro
   for (size_t i = 0; i < n && ret == 0; i++)
     if (!(docs[i] = image_doc(s, argv[optind + (int)i], err)))
       ret = -1;
-  if (ret == 0) {
-    printf("[");
-    for (size_t i = 0; i < n; i++)
-      printf("%s%s", i ? ",\n" : "\n", docs[i]);
-    printf("\n]\n");
-  }
+  if (ret == 0)
+    ret = cli_print_docs("image inspect", format, docs, n, err);
   for (size_t i = 0; i < n; i++)
     free(docs[i]);
   return ret;

@@ -291,6 +291,8 @@ int cmd_container(struct cli *cli, int argc, char **argv, struct vessel_error *e
       {"restart", cmd_restart}, {"kill", cmd_kill},       {"wait", cmd_wait},
       {"pause", cmd_pause},     {"unpause", cmd_unpause}, {"rename", cmd_rename},
       {"exec", cmd_exec},       {"top", cmd_top},         {"prune", cmd_container_prune},
+      {"create", cmd_create},   {"stats", cmd_stats},     {"cp", cmd_cp},
+      {"port", cmd_port},
   };
   if (argc < 2)
     return vessel_error_set(err, 0, "container: missing command (see vessel container --help)");

@@ -44,7 +44,10 @@ enum {
   OPT_SECURITY,
 };
 
-int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+/* run and create share every flag; create makes the container and stops
+ * there. */
+static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
+                         struct vessel_error *err)
 {
   static const struct option opts[] = {
       {"rm", no_argument, NULL, OPT_RM},
@@ -73,7 +76,8 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   bool detach = false;
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
   int ret = -1, c;
-  while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
+  const char *name = create ? "create" : "run";
+  while ((c = cli_getopt(name, argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
     long long n;
     switch (c) {
     case OPT_RM:
@@ -170,7 +174,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     }
   }
   if (optind >= argc) {
-    vessel_error_set(err, 0, "run: missing image (see vessel run --help)");
+    vessel_error_set(err, 0, "%s: missing image (see vessel %s --help)", name, name);
     goto out;
   }
   o.image = argv[optind];
@@ -184,7 +188,12 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (!e)
     goto out;
   fflush(stdout);
-  if (detach) {
+  if (create) {
+    char id[65];
+    ret = engine_create(e, &o, id, err);
+    if (ret == 0)
+      printf("%s\n", id);
+  } else if (detach) {
     char id[65];
     ret = engine_run_detached(e, &o, id, err);
     if (ret == 0)
@@ -201,4 +210,14 @@ out:
   free(cap_drop.v);
   run_flags_free(&rf);
   return ret;
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return run_or_create(cli, argc, argv, false, err);
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv, struct vessel_error *err)
+{
+  return run_or_create(cli, argc, argv, true, err);
 }

@@ -12,6 +12,7 @@
 #include "util/log.h"
 
 #define VESSEL_VERSION "0.1.0"
+const char cli_version[] = VESSEL_VERSION;
 
 static const struct cli_command commands[] = {
     {"run", cmd_run, "IMAGE [COMMAND [ARG...]]", "run a command in a new container",
@@ -61,7 +62,13 @@ static const struct cli_command commands[] = {
     {"ps", cmd_ps, "", "list containers",
      "  -a, --all                 show every container (default: only running)\n"
      "  -q, --quiet               print only the ids\n"
-     "      --format table|json   output format (default table)\n"},
+     "      --format table|json   output format (default table)\n"
+     "      --format TEMPLATE     a Go template ({{.ID}} {{.Names}} {{.Status}} ...;\n"
+     "                            `table TEMPLATE` adds a header and aligns columns)\n"
+     "  -f, --filter KEY=VALUE    id, name, status, exited, label, ancestor (repeatable)\n"
+     "  -n, --last N              the N newest containers, in any state\n"
+     "  -l, --latest              the newest container, in any state\n"
+     "      --no-trunc            full ids and commands\n"},
     {"rm", cmd_rm, "CONTAINER...", "remove containers",
      "  -f, --force               kill a running container first\n"
      "  -v, --volumes             remove its anonymous volumes too\n"},
@@ -91,7 +98,9 @@ static const struct cli_command commands[] = {
     {"container prune", cmd_container_prune, "", "remove every container that is not running",
      "  -f, --force               do not ask for confirmation\n"},
     {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
-    {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array", ""},
+    {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array",
+     "  -f, --format TEMPLATE     a Go template for each container ({{.State.Status}},\n"
+     "                            {{json .Config}}, {{index .Config.Labels \"k\"}} ...)\n"},
     {"import", cmd_import, "TARBALL NAME", "import a root file system tarball as an image",
      "  -c, --change INSTR        apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"
      "                            WORKDIR, USER, LABEL, STOPSIGNAL; repeatable)\n"},
@@ -101,7 +110,8 @@ static const struct cli_command commands[] = {
     {"rmi", cmd_rmi, "IMAGE...", "remove image names (and images no name is left on)", ""},
     {"tag", cmd_tag, "SOURCE TARGET", "give an image another name", ""},
     {"image", cmd_image, "COMMAND", "manage images: import, ls, rm, tag, inspect", ""},
-    {"image inspect", cmd_image_inspect, "IMAGE...", "print images as a JSON array", ""},
+    {"image inspect", cmd_image_inspect, "IMAGE...", "print images as a JSON array",
+     "  -f, --format TEMPLATE     a Go template for each image ({{.Id}} ...)\n"},
     {"save", cmd_save, "IMAGE...", "write images to a tar archive (stdout by default)",
      "  -o, --output FILE         write to FILE instead of stdout\n"
      "      --format FORMAT       docker-archive (default) or oci-archive\n"},
@@ -128,6 +138,31 @@ static const struct cli_command commands[] = {
     {"volume prune", cmd_volume, "", "remove unused anonymous volumes",
      "  -a, --all                 every unused volume, named ones too\n"
      "  -f, --force               do not ask for confirmation\n"},
+    /* create (with run's options), stats, cp, port, info, system */
+    {"create", cmd_create, "IMAGE [COMMAND [ARG...]]",
+     "create a container without starting it (vessel start runs it)", NULL},
+    {"stats", cmd_stats, "[CONTAINER...]", "show containers' CPU, memory, network and I/O use",
+     "  -a, --all                 every container (default: the running ones)\n"
+     "      --no-stream           print one sample and exit (the default when not on a\n"
+     "                            terminal; on one, the table is refreshed every second)\n"
+     "      --no-trunc            full container ids\n"
+     "      --format FORMAT       table (default), json (one object a line) or a Go\n"
+     "                            template ({{.Name}} {{.CPUPerc}} {{.MemUsage}} ...)\n"},
+    {"cp", cmd_cp, "SRC DST",
+     "copy files between a container (CONTAINER:PATH) and the host (- for a tar stream)",
+     "  -a, --archive             keep owners (default: root in the container, the\n"
+     "                            caller on the host) and setuid/setgid bits of files\n"
+     "                            copied out; modes and times are always kept\n"},
+    {"port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]",
+     "list a container's published ports (none: bridge networks come later)", ""},
+    {"info", cmd_info, "", "show the engine's configuration and counts",
+     "  -f, --format FORMAT       table (default), json or a Go template ({{.NCPU}})\n"},
+    {"system", cmd_system, "COMMAND", "manage the engine: df, prune, info", ""},
+    {"system df", cmd_system_df, "", "show the disk use of images, containers and volumes",
+     "  -f, --format FORMAT       table (default), json (one object a line) or a template\n"},
+    {"system prune", cmd_system_prune, "", "remove stopped containers and dangling images",
+     "  -a, --all                 every image no container uses, not only dangling ones\n"
+     "  -f, --force               do not ask for confirmation\n"},
 };
 
 void cli_print_help(const char *name)
@@ -137,8 +172,11 @@ void cli_print_help(const char *name)
       continue;
     printf("usage: vessel [global options] %s [options]%s%s\n\n%s\n", name,
            commands[i].args[0] ? " " : "", commands[i].args, commands[i].summary);
-    if (commands[i].usage[0])
-      printf("\noptions:\n%s", commands[i].usage);
+    const char *opts = commands[i].usage;
+    if (!opts) /* create: the options of run, the first entry */
+      opts = commands[0].usage;
+    if (opts[0])
+      printf("\noptions:\n%s", opts);
     printf("      --help                show this help\n");
     return;
   }

@@ -89,3 +89,13 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct vessel_error *err);
 /* Removes the cgroup from every hierarchy; with force, kills what is left
  * inside first. An absent cgroup is not an error. */
 int cgroup_destroy(struct cgroup *cg, bool force, struct vessel_error *err);
+
+/* Usage counters (`vessel stats`); a counter the host lacks stays 0. */
+struct cgroup_stats {
+  unsigned long long cpu_ns;    /* CPU time used */
+  unsigned long long mem_usage; /* bytes, without the inactive page cache */
+  unsigned long long mem_limit; /* bytes, 0 without a limit */
+  unsigned long long pids;
+  unsigned long long blk_read, blk_write; /* bytes */
+};
+int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, struct vessel_error *err);

@@ -274,3 +274,8 @@ char *engine_volume_json(const struct engine_volume *v, struct vessel_error *err
 /* rm -v: engine_remove, then the container's anonymous volumes. */
 int engine_remove_with_volumes(struct engine *e, const char *ref, bool force, bool volumes,
                                struct vessel_error *err);
+
+/* create: a container made as run makes it, left in state created for
+ * engine_start. 0 with id filled, -1 with err (nothing left behind). */
+int engine_create(struct engine *e, const struct engine_run_opts *o, char id[65],
+                  struct vessel_error *err);

@@ -138,3 +138,8 @@ void run_flags_cleanup(struct engine *e, const struct engine_container *rec, cha
 /* K=V strings <-> a JSON object of strings. */
 json_t *labels_json(char *const *labels);
 int labels_from_json(json_t *o, char ***out);
+
+/* Prepares a container as run does (name, directory, config.json, record in
+ * state created) without starting it; id gets its id. */
+int run_create(struct engine *e, const struct engine_run_opts *o, char id[65],
+               struct vessel_error *err);

@@ -367,6 +367,20 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
   return ret;
 }
 
+/* create: run_prepare alone; the container stays, created, for start. */
+int run_create(struct engine *e, const struct engine_run_opts *o, char id[65],
+               struct vessel_error *err)
+{
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  int ret = run_prepare(e, o, &s, err);
+  if (ret == 0) {
+    memcpy(id, s.rec.id, 65);
+    s.made = false;
+  }
+  run_state_clear(&s);
+  return ret;
+}
+
 int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_error *err)
 {
   struct run_state s = {.e = e, .dirfd = -1, .lock = -1, .vol_lock = -1};
