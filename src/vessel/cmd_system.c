@@ -156,16 +156,19 @@ int cmd_system_prune(struct cli *cli, int argc, char **argv, struct vessel_error
   static const struct option opts[] = {
       {"all", no_argument, NULL, 'a'},
       {"force", no_argument, NULL, 'f'},
+      {"volumes", no_argument, NULL, 'V'},
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
-  bool all = false, force = false;
+  bool all = false, force = false, volumes = false;
   int c;
   while ((c = cli_getopt("system prune", argc, argv, "+:af", opts, err)) != -1) {
     if (c == 'a')
       all = true;
     else if (c == 'f')
       force = true;
+    else if (c == 'V')
+      volumes = true;
     else
       return c == CLI_HELP ? 0 : -1;
   }
@@ -204,6 +207,16 @@ int cmd_system_prune(struct cli *cli, int argc, char **argv, struct vessel_error
     printf("%sDeleted Images:\n", ids && ids[0] ? "\n" : "");
   for (char **p = removed; p && *p; p++)
     printf("deleted: %s\n", *p);
+  if (!volumes)
+    return 0;
+  /* docker's: the anonymous volumes no container uses */
+  _cleanup_strv_ char **vols = NULL;
+  if (engine_volume_prune(e, false, &vols, err) < 0)
+    return -1;
+  if (vols && vols[0])
+    printf("%sDeleted Volumes:\n", (ids && ids[0]) || (removed && removed[0]) ? "\n" : "");
+  for (char **p = vols; p && *p; p++)
+    printf("%s\n", *p);
   return 0;
 }
 

@@ -162,6 +162,7 @@ static const struct cli_command commands[] = {
      "  -f, --format FORMAT       table (default), json (one object a line) or a template\n"},
     {"system prune", cmd_system_prune, "", "remove stopped containers and dangling images",
      "  -a, --all                 every image no container uses, not only dangling ones\n"
+     "      --volumes             also the anonymous volumes no container uses\n"
      "  -f, --force               do not ask for confirmation\n"},
 };
 

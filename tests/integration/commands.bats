@@ -324,6 +324,14 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   run -0 v images --format json
   jq -e 'map(.Name) | index("spare:latest") == null and index("busybox:latest") != null' <<<"$output"
   [[ $(status_of svc) == running ]]
+  # --volumes: the anonymous volumes no container uses go, named ones stay
+  v volume create keepme >/dev/null
+  v run -v /data busybox true
+  [[ $(v volume ls -q | wc -l) -eq 2 ]]
+  run -0 v system prune -f --volumes
+  [[ $output == *"Deleted Volumes:"* ]]
+  [[ $(v volume ls -q) == keepme ]]
+  v volume rm keepme
   run -125 v system nosuchverb
 }
 

@@ -80,6 +80,12 @@ cgroup_dirs_of() {
   [[ $status -ne 0 ]]
   id=$(v inspect w | jq -r '.[0].Id')
   [[ $(cat "$T/root/containers/$id/upper/written") == data ]]
+  # the container's / is 0755 as in docker, --rm or not
+  run -0 v run --rm busybox stat -c %a /
+  [[ $output == 755 ]]
+  run -0 v start -a w
+  run -0 v run busybox stat -c %a /
+  [[ $output == 755 ]]
 }
 
 @test "engine: -v binds a host directory, :ro read-only" {

@@ -131,18 +131,10 @@ bool engine_filters_want_all(const struct engine_filters *f)
 char **engine_container_labels(struct engine *e, const struct engine_container *c,
                                struct vessel_error *err)
 {
-  struct image_config cfg = {0};
-  struct image_info info = {0};
-  char **layers = NULL;
-  char **labels = NULL;
-  if (engine_container_image(e, c, &cfg, &layers, &info, err) == 0) {
-    labels = cfg.labels ? TAKE_PTR(cfg.labels) : calloc(1, sizeof *labels);
-    if (!labels)
-      vessel_error_set(err, ENOMEM, "labels");
-  }
-  image_config_free(&cfg);
-  image_info_free(&info);
-  strv_free(layers);
+  /* the record keeps the image's labels with the run's over them */
+  char **labels = strv_copy(c->labels);
+  if (!labels)
+    vessel_error_set(err, ENOMEM, "labels");
   return labels;
 }
 

@@ -92,9 +92,11 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
   s->lock = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (s->lock < 0 || flock(s->lock, LOCK_EX) < 0)
     return vessel_error_set(err, errno, "lock container `%s`", s->rec.id);
+  /* the overlay's root takes upper's mode: 0755 as in docker (the
+   * container's directory itself stays 0700) */
   static const char *const dirs[] = {"upper", "work", "rootfs"};
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-    if (mkdirat(s->dirfd, dirs[i], i == 2 ? 0755 : 0700) < 0)
+    if (mkdirat(s->dirfd, dirs[i], i == 1 ? 0700 : 0755) < 0)
       return vessel_error_set(err, errno, "create `%s` of container `%s`", dirs[i], s->rec.id);
   return 0;
 }

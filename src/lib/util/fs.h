@@ -42,3 +42,5 @@ int parse_i64(const char *s, long long *out);
 /* NULL-terminated string vectors. */
 size_t strv_length(char *const *v);
 void strv_free(char **v);
+/* A deep copy (an empty vector for NULL); NULL on ENOMEM. */
+char **strv_copy(char *const *v);
