@@ -236,7 +236,7 @@ recover_name() { # NAME
   for i in $(seq 20); do
     "${VR[@]}" run -d --name "r$i" busybox sleep "$SLEEP" >/dev/null 2>&1 &
     pid=$!
-    sleep "0.0$((RANDOM % 60))"
+    sleep "$(printf "0.%03d" $((RANDOM % 61)))"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     note_ids
