@@ -228,6 +228,11 @@ recover_name() { # NAME
   # the store still works: an import and a container from it
   run -0 v import "$T/other.tar" other
   run -0 v run --rm other true
+  # run unpacks a layer the store lacks: killed halfway, the next run redoes it
+  rm -rf "$T/root/layers"/*
+  run -137 crash unpack-layer run --rm other true
+  store_ok
+  run -0 v run --rm other true
   nothing_left
 }
 
@@ -251,6 +256,15 @@ recover_name() { # NAME
   done
   consistent
   local id
+  # rm -f killed at random moments too: the next one finishes the job
+  for id in $(v ps -a -q); do
+    "${VR[@]}" rm -f "$id" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$(printf "0.%03d" $((RANDOM % 31)))"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  consistent
   for id in $(v ps -a -q); do
     run -0 v rm -f "$id"
   done
