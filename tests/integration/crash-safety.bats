@@ -236,6 +236,43 @@ recover_name() { # NAME
   nothing_left
 }
 
+@test "crash: import and load killed at random moments leave the store consistent" {
+  local i pid rootfs=$T/big
+  # a layer large enough that the kills land while blobs and files are written
+  mkdir -p "$rootfs/bin"
+  cp /bin/busybox "$rootfs/bin/"
+  ln -s busybox "$rootfs/bin/true"
+  head -c 24M /dev/urandom >"$rootfs/blob"
+  for i in $(seq 200); do echo "$i" >"$rootfs/f$i"; done
+  tar -C "$rootfs" -cf "$T/big.tar" .
+  for i in $(seq 6); do
+    "${VR[@]}" import "$T/big.tar" big >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    run -0 v images -q
+    store_ok || { echo "after import killed (round $i)" >&2; return 1; }
+    v rmi big >/dev/null 2>&1 || true
+  done
+  run -0 v import "$T/big.tar" big
+  run -0 v save -o "$T/big-archive.tar" big
+  run -0 v rmi big
+  for i in $(seq 6); do
+    "${VR[@]}" load -i "$T/big-archive.tar" >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    run -0 v images -q
+    store_ok || { echo "after load killed (round $i)" >&2; return 1; }
+    v rmi big >/dev/null 2>&1 || true
+  done
+  run -0 v load -i "$T/big-archive.tar"
+  run -0 v run --rm big true
+  nothing_left
+}
+
 @test "crash: run -d and run killed at random moments leave nothing after rm" {
   local i pid
   for i in $(seq 20); do
