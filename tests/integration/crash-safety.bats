@@ -33,18 +33,26 @@ note_ids() {
   return 0
 }
 
+# The helpers below check every step explicitly: they run inside `f || …`,
+# where bash ignores errexit.
+must() { # CMD...: succeeds, else says what failed
+  local out
+  out=$("$@" 2>&1) || { echo "failed: $* -> $out" >&2; return 1; }
+}
+
 # the names ps -a lists, one a line
 names() { v ps -a --format json | jq -r '.[].Names[]'; }
 status_of() { v inspect "$1" | jq -r '.[0].State.Status'; }
 
 # ps -a and inspect work after a crash, and show only whole containers
 consistent() {
-  run -0 v ps -a --format json
-  jq -e 'type == "array"' <<<"$output" >/dev/null
-  local id
+  local out id
+  out=$(v ps -a --format json) && jq -e 'type == "array"' <<<"$out" >/dev/null ||
+    { echo "ps -a failed: $out" >&2; return 1; }
   for id in $(v ps -a -q); do
-    run -0 v inspect "$id"
-    jq -e '.[0].State.Status | IN("created", "running", "paused", "exited")' <<<"$output" >/dev/null
+    out=$(v inspect "$id") &&
+      jq -e '.[0].State.Status | IN("created", "running", "paused", "exited")' <<<"$out" >/dev/null ||
+      { echo "inspect $id failed: $out" >&2; return 1; }
   done
 }
 
@@ -58,17 +66,17 @@ store_ok() {
       { echo "blob $1 is missing or corrupt" >&2; return 1; }
   }
   for m in $(jq -r '.manifests[].digest' "$imgs/index.json"); do
-    verify "$m"
+    verify "$m" || return 1
     want+=("${m#sha256:}")
     cfg=$(jq -r .config.digest "$imgs/blobs/sha256/${m#sha256:}")
-    verify "$cfg"
+    verify "$cfg" || return 1
     want+=("${cfg#sha256:}")
     for d in $(jq -r '.layers[].digest' "$imgs/blobs/sha256/${m#sha256:}"); do
-      verify "$d"
+      verify "$d" || return 1
       want+=("${d#sha256:}")
     done
   done
-  v image prune -f >/dev/null
+  must v image prune -f || return 1
   blobs=$(ls -A "$imgs/blobs/sha256" | sort)
   [[ $blobs == "$(printf '%s\n' "${want[@]}" | sort -u)" ]] ||
     { echo "unreferenced or temp blobs: $(comm -23 <(echo "$blobs") <(printf '%s\n' "${want[@]}" | sort -u))" >&2; return 1; }
@@ -102,13 +110,12 @@ nothing_left() {
 # and the name can be used again
 recover_name() { # NAME
   note_ids
-  consistent
+  consistent || return 1
   if [[ $(names) == *"$1"* ]]; then
-    run -0 v rm -f "$1"
+    must v rm -f "$1" || return 1
   fi
-  run -0 v run --rm --name "$1" busybox true
-  run -0 v ps -a -q
-  [[ -z $output ]]
+  must v run --rm --name "$1" busybox true || return 1
+  [[ -z $(v ps -a -q) ]] || { echo "containers left: $(v ps -a)" >&2; return 1; }
   nothing_left
 }
 
