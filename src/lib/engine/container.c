@@ -17,6 +17,7 @@
 #include "engine/internal.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -208,6 +209,7 @@ void engine_list_free(struct engine_container *c, size_t n)
 int engine_list(struct engine *e, struct engine_container **out, size_t *n_out,
                 struct vessel_error *err)
 {
+  engine_recover(e);
   int fd = dup(e->containers_fd);
   if (fd < 0)
     return vessel_error_set(err, errno, "dup");
@@ -252,6 +254,7 @@ int engine_destroy(struct engine *e, const char *id, const char *name)
   struct vessel_error err = {0};
   if (runtime_delete(&ctx, id, true, &err) < 0 && err.code != ENOENT)
     log_debug("runtime delete `%s`: %s", id, err.msg);
+  crashpoint("rm-runtime");
   /* nothing should be mounted there on the host (the overlay lives in the
    * engine's own namespace); an older layout's leftovers go too */
   _cleanup_free_ char *rootfs = NULL;
@@ -262,6 +265,7 @@ int engine_destroy(struct engine *e, const char *id, const char *name)
     log_warning("%s", err.msg);
     r = -1;
   }
+  crashpoint("rm-dir");
   if (name)
     name_release(e->names_fd, name, id);
   return r;
@@ -271,7 +275,7 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
 {
   struct engine_container c = {0};
   if (engine_lookup(e, ref, &c, err) < 0)
-    return -1;
+    return engine_recover_ref(e, ref) ? 0 : -1;
   _cleanup_close_ int dfd =
       openat(e->containers_fd, c.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   _cleanup_close_ int lock = -1;

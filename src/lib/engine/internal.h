@@ -143,3 +143,16 @@ int labels_from_json(json_t *o, char ***out);
  * state created) without starting it; id gets its id. */
 int run_create(struct engine *e, const struct engine_run_opts *o, char id[65],
                struct vessel_error *err);
+
+/* Crash recovery (recover.c). Commands that make a container or a name hold
+ * the create lock (shared) until its record is written: the fd to close. */
+int engine_create_lock(struct engine *e, struct vessel_error *err);
+/* Removes what killed commands left half made (directories without a
+ * record, names no record claims); false when a container is being made
+ * right now, so nothing could be judged. Never waits. */
+bool engine_recover(struct engine *e);
+/* engine_recover when name is taken: a rerun after a crash gets it back. */
+void engine_recover_name(struct engine *e, const char *name);
+/* For rm of a ref that finds no container: true when ref named only what
+ * a crash left, now removed. */
+bool engine_recover_ref(struct engine *e, const char *ref);

@@ -15,6 +15,7 @@
 #include "engine/internal.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -177,15 +178,20 @@ int engine_rename(struct engine *e, const char *ref, const char *new_name, struc
     return -1;
   int ret = -1;
   _cleanup_close_ int dfd = -1;
+  _cleanup_close_ int creating = -1;
   if (strcmp(c.name, new_name) == 0) {
     vessel_error_set(err, 0, "container `%s` already has that name", c.name);
     goto out;
   }
   if ((dfd = engine_container_dir(e, c.id, err)) < 0)
     goto out;
+  engine_recover_name(e, new_name);
+  if ((creating = engine_create_lock(e, err)) < 0)
+    goto out;
   /* the new name first: O_EXCL makes it ours alone */
   if (name_reserve(e->names_fd, new_name, c.id, err) < 0)
     goto out;
+  crashpoint("rename-name");
   struct vessel_error uerr = {0};
   if (record_update(dfd, set_name, (void *)new_name, NULL, &uerr) < 0) {
     name_release(e->names_fd, new_name, c.id);
@@ -195,6 +201,7 @@ int engine_rename(struct engine *e, const char *ref, const char *new_name, struc
     vessel_error_prefix(err, "rename `%s`", c.name);
     goto out;
   }
+  crashpoint("rename-record");
   name_release(e->names_fd, c.name, c.id);
   ret = 0;
 out:

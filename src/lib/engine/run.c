@@ -18,6 +18,7 @@
 #include "engine/internal.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -98,6 +99,7 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
     if (mkdirat(s->dirfd, dirs[i], i == 1 ? 0700 : 0755) < 0)
       return vessel_error_set(err, errno, "create `%s` of container `%s`", dirs[i], s->rec.id);
+  crashpoint("create-dir");
   return 0;
 }
 
@@ -164,6 +166,10 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       !(s->rec.stop_signal = strdup(s->img.stop_signal)))
     return vessel_error_set(err, ENOMEM, "container record");
 
+  engine_recover_name(e, o->name);
+  _cleanup_close_ int creating = engine_create_lock(e, err);
+  if (creating < 0)
+    return -1;
   if (o->name) {
     if (name_reserve(e->names_fd, o->name, s->rec.id, err) < 0)
       return -1;
@@ -174,6 +180,7 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   } else if (name_generate(e->names_fd, s->rec.id, &s->rec.name, err) < 0) {
     return -1;
   }
+  crashpoint("create-name");
   s->made = true;
   /* volumes are made, and kept from volume rm, until the record names them */
   if (make_dir(s, err) < 0 || (s->vol_lock = volume_lock(e, false, err)) < 0 ||
@@ -184,6 +191,7 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
     return -1;
   close(s->vol_lock);
   s->vol_lock = -1;
+  crashpoint("create-record");
   return 0;
 }
 
@@ -200,13 +208,16 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
     umount2(s->rootfs, MNT_DETACH);
     return -1;
   }
+  crashpoint("start-mounted");
   if (record_set_state(s->dirfd, ENGINE_RUNNING, 0, &s->rec, err) < 0)
     return -1;
+  crashpoint("start-recorded");
   struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
   struct runtime_create_opts co = {.id = s->rec.id, .bundle = s->dir};
   int status = 0;
   int r = runtime_run(&ctx, &co, false, &status, err);
   umount2(s->rootfs, MNT_DETACH);
+  crashpoint("start-exited");
   if (r < 0) {
     status = engine_exec_failure_status(err);
     struct vessel_error derr = {0};
@@ -217,6 +228,7 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
   if (record_set_state(s->dirfd, ENGINE_EXITED, status < 0 ? ENGINE_EXIT_FAILED : status, &s->rec,
                        &serr) < 0)
     log_debug("%s", serr.msg);
+  crashpoint("start-exit-recorded");
   /* a container made by this run goes when the engine failed (nothing of it
    * stays) or with --rm; a restarted one stays, exited */
   if (!s->made || status >= 0)
@@ -293,6 +305,19 @@ static void close_inherited_fds(void)
   closedir(d);
 }
 
+/* 0 when the monitor that closed its end of the pipe exited, -1 (err
+ * filled) when it was killed before it could report anything. */
+static int monitor_killed(pid_t pid, const char *name, struct vessel_error *err)
+{
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFSIGNALED(st))
+    return vessel_error_set(err, 0, "the monitor of container `%s` was killed by signal %d", name,
+                            WTERMSIG(st));
+  return 0;
+}
+
 /* Forks the monitor of a prepared container (its lock taken, s->made as the
  * caller's cleanup wants it) and waits until the container runs. Returns 0,
  * 126/127 (err filled) or -1. */
@@ -335,7 +360,7 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
       char buf[1 + VESSEL_ERROR_MAX];
       ssize_t got = read(rd, buf, sizeof buf - 1);
       if (got <= 0) { /* the monitor is done: the container started and ended */
-        ret = 0;
+        ret = monitor_killed(pid, s->rec.name, err);
         break;
       }
       buf[got] = '\0';

@@ -13,6 +13,7 @@
 
 #include "archive-internal.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -508,6 +509,7 @@ static int load_locked(struct loader *l, int fd, struct vessel_error *err)
 {
   if (read_archive(l, fd, err) < 0)
     return -1;
+  crashpoint("load-blobs");
   if (!(l->index = index_load(l->s, err)))
     return -1;
   const char *m = json_string_value(json_object_get(l->files, "manifest.json"));
@@ -522,6 +524,8 @@ static int load_locked(struct loader *l, int fd, struct vessel_error *err)
                             "not a docker-archive or oci-archive: no manifest.json or index.json");
   if (r == 0 && l->n_loaded == 0)
     r = vessel_error_set(err, EINVAL, "the archive holds no image");
+  if (r == 0)
+    crashpoint("load-layers");
   return r < 0 ? -1 : index_save(l->s, l->index, err);
 }
 

@@ -50,7 +50,8 @@ int image_prune(struct image_store *s, bool all, char *const *keep_ids, char ***
     }
     json_array_remove(ms, i - 1);
   }
-  if (n > 0 && (index_save(s, index, err) < 0 || store_gc(s, index, err) < 0))
+  /* gc even when nothing was pruned: a killed import or load leaves blobs */
+  if ((n > 0 && index_save(s, index, err) < 0) || store_gc(s, index, err) < 0)
     goto out;
   *removed = TAKE_PTR(ids);
   r = 0;

@@ -14,6 +14,7 @@
 
 #include "image-internal.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 
 #define COPY_BLOCK (1 << 20)
 
@@ -263,6 +264,7 @@ static char *import_locked(struct image_store *s, int in_fd, const char *tar_pat
   size_t cfg_size = 0, man_size = 0;
   if (write_layer(s, in_fd, tar_path, layer, &layer_size, diff_id, err) < 0)
     return NULL;
+  crashpoint("import-blob");
   if (faccessat(s->layersfd, diff_id + 7, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
     _cleanup_close_ int fd = openat(s->blobsfd, layer + 7, O_RDONLY | O_CLOEXEC);
     _cleanup_free_ char *dir = NULL;
@@ -298,6 +300,7 @@ static char *import_locked(struct image_store *s, int in_fd, const char *tar_pat
   json_decref(man);
   if (r < 0)
     return NULL;
+  crashpoint("import-manifest");
 
   json_t *index = index_load(s, err);
   if (!index)

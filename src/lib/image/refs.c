@@ -10,6 +10,7 @@
 
 #include "image-internal.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/fs.h"
 
 static const char *annot(json_t *desc, const char *key)
@@ -421,6 +422,7 @@ int image_remove(struct image_store *s, const char *ref, struct vessel_error *er
   json_array_remove(ms, (size_t)at);
   if (index_save(s, index, err) < 0)
     goto out;
+  crashpoint("rmi-index");
   r = 0;
   /* the name is gone for good; a failed collection only leaves garbage */
   if (count_image(ms, id, -1) == 0 && store_gc(s, index, err) < 0)

@@ -278,8 +278,9 @@ static void sweep(int dirfd, json_t *keep)
   }
   struct dirent *de;
   while ((de = readdir(d))) {
-    /* temp entries belong to an import or unpack in progress */
-    if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp-"))
+    /* a temp entry (a blob or layer being written) is a leftover of a
+     * killed command: every writer holds the store lock that gc runs under */
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
     if (json_object_get(keep, de->d_name))
       continue;

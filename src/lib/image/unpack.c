@@ -16,6 +16,7 @@
 
 #include "image-internal.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/log.h"
 
 #define MAX_DEPTH 128
@@ -486,6 +487,8 @@ int unpack_layer(int tar_fd, const char *dir, bool allow_devices, bool sync,
                                              : unpack_into(tar_fd, root, allow_devices, size, err);
   if (r == 0 && sync && syncfs(root) < 0)
     r = vessel_error_set(err, errno, "sync `%s`", tmp);
+  if (r == 0)
+    crashpoint("unpack-layer");
   if (r == 0 && rename(tmp, dir) < 0)
     r = vessel_error_set(err, errno, "rename `%s` to `%s`", tmp, dir);
   if (r < 0) {

@@ -16,6 +16,7 @@
 #include "runtime.h"
 #include "sync.h"
 #include "util/cleanup.h"
+#include "util/crashpoint.h"
 #include "util/log.h"
 
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
@@ -86,6 +87,7 @@ static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool ke
     memcpy(err->msg, m.text, sizeof err->msg);
     goto fail;
   }
+  crashpoint("runtime-started");
   if (cc->has_poststart)
     run_poststart(ctx, id);
   if (cc->console_master >= 0)
@@ -134,6 +136,7 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
   struct created_container cc;
   int r = container_create(ctx, o, INIT_MODE_RUN, &cc, err);
   if (r == 0) {
+    crashpoint("runtime-created");
     r = run_foreground(ctx, o->id, o->keep, &cc, status, err);
     created_container_release(&cc);
   }
