@@ -11,12 +11,17 @@
 
 static char tmpl[64];
 
+/* a container directory as run makes it: with its `lock` file */
 static int make_dir(void)
 {
   strcpy(tmpl, "/tmp/vessel-test-lifecycle.XXXXXX");
   if (!mkdtemp(tmpl))
     return -1;
-  return open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dir = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int lock = dir < 0 ? -1 : openat(dir, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock >= 0)
+    close(lock);
+  return dir;
 }
 
 static void remove_dir(void)
