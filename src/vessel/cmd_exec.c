@@ -46,8 +46,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       interactive = true;
       break;
     case 't':
-      /* no pseudo-terminal yet: the process gets our stdio as it is */
-      log_warning("exec: -t is not supported yet, running without a terminal");
+      o.tty = true; /* the runtime relays the pty to our stdio */
       break;
     case 'd':
       o.detach = true;

@@ -94,6 +94,16 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {"memory", required_argument, NULL, 'm'},
       {"pids-limit", required_argument, NULL, OPT_PIDS},
       {"security-opt", required_argument, NULL, OPT_SECURITY},
+      {"tty", no_argument, NULL, 't'},
+      {"interactive", no_argument, NULL, 'i'},
+      {"log-opt", required_argument, NULL, CLI_OPT_LOG_OPT},
+      {"restart", required_argument, NULL, CLI_OPT_RESTART},
+      {"health-cmd", required_argument, NULL, CLI_OPT_HEALTH_CMD},
+      {"health-interval", required_argument, NULL, CLI_OPT_HEALTH_INTERVAL},
+      {"health-timeout", required_argument, NULL, CLI_OPT_HEALTH_TIMEOUT},
+      {"health-retries", required_argument, NULL, CLI_OPT_HEALTH_RETRIES},
+      {"health-start-period", required_argument, NULL, CLI_OPT_HEALTH_START_PERIOD},
+      {"no-healthcheck", no_argument, NULL, CLI_OPT_NO_HEALTHCHECK},
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
@@ -102,7 +112,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
   _cleanup_free_ struct engine_bind *binds = NULL;
   int ret = -1, c;
-  while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
+  while ((c = cli_getopt("run", argc, argv, "+:de:w:u:h:v:m:it", opts, err)) != -1) {
     long long n;
     switch (c) {
     case OPT_RM:
@@ -195,6 +205,19 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       }
       o.seccomp_unconfined = true;
       break;
+    case 't':
+    case 'i':
+    case CLI_OPT_LOG_OPT:
+    case CLI_OPT_RESTART:
+    case CLI_OPT_HEALTH_CMD:
+    case CLI_OPT_HEALTH_INTERVAL:
+    case CLI_OPT_HEALTH_TIMEOUT:
+    case CLI_OPT_HEALTH_RETRIES:
+    case CLI_OPT_HEALTH_START_PERIOD:
+    case CLI_OPT_NO_HEALTHCHECK:
+      if (cli_run_monitor_opt(c, optarg, &o, err) < 0)
+        goto out;
+      break;
     case CLI_HELP:
       ret = 0;
       goto out;
@@ -202,6 +225,8 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       goto out;
     }
   }
+  if (cli_run_monitor_check(&o, detach, err) < 0)
+    goto out;
   if (optind >= argc) {
     vessel_error_set(err, 0, "run: missing image (see vessel run --help)");
     goto out;

@@ -285,6 +285,8 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
     }
     struct runtime_ctx ctx = {.state_root = e->runtime_root};
     struct vessel_error kerr = {0};
+    if (dfd >= 0 && c.mon.restart != ENGINE_RESTART_NO)
+      engine_mark_stopped(dfd); /* no restart policy brings it back */
     if (runtime_kill(&ctx, c.id, SIGKILL, true, &kerr) < 0)
       log_debug("kill `%s`: %s", c.id, kerr.msg);
     /* a frozen process takes its SIGKILL only once thawed */

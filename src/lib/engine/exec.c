@@ -94,7 +94,7 @@ static int build_process(struct engine *e, const struct engine_container *c,
   for (size_t i = 0; i < n; i++)
     if (!(args[i] = strdup(o->cmd[i])))
       return vessel_error_set(err, ENOMEM, "exec");
-  p->terminal = false;
+  p->terminal = o->tty;
   if (o->workdir) {
     char *cwd = strdup(o->workdir);
     if (!cwd)

@@ -95,3 +95,11 @@ int engine_destroy(struct engine *e, const char *id, const char *name);
 /* The default seccomp profile (linux.seccomp) for a container with the
  * capabilities set in caps (indexed by number). */
 json_t *profile_seccomp_json(const bool caps[64]);
+
+/* The monitor's fields of the record (record_monitor.c), absent in older
+ * records. */
+int monitor_to_json(json_t *o, const struct engine_container *c);
+int monitor_from_json(json_t *o, struct engine_container *c, struct vessel_error *err);
+/* Marks a container stopped by the user (stop, kill, rm -f) in its record,
+ * before it is signalled: its restart policy then leaves it stopped. */
+int engine_mark_stopped(int dirfd);

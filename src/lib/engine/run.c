@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/monitor.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -139,6 +140,11 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       !(s->rec.created = engine_now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
     return vessel_error_set(err, ENOMEM, "container record");
   s->rec.auto_remove = o->remove;
+  s->rec.mon = o->mon;
+  s->rec.mon.health_cmd = NULL;
+  if (o->mon.health_cmd && !o->no_healthcheck &&
+      !(s->rec.mon.health_cmd = strdup(o->mon.health_cmd)))
+    return vessel_error_set(err, ENOMEM, "container record");
   if (s->img.stop_signal && s->img.stop_signal[0] &&
       !(s->rec.stop_signal = strdup(s->img.stop_signal)))
     return vessel_error_set(err, ENOMEM, "container record");
@@ -165,7 +171,7 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
  * the exit status (126/127 with err filled when the command could not
  * start) or -1 when the engine failed. The record is re-read at each change:
  * rename may have changed it meanwhile. */
-static int run_monitor(struct run_state *s, struct vessel_error *err)
+static int run_monitor(struct run_state *s, bool foreground, struct vessel_error *err)
 {
   if (rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, err) < 0)
@@ -174,8 +180,26 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
     return -1;
   struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
   struct runtime_create_opts co = {.id = s->rec.id, .bundle = s->dir};
-  int status = 0;
-  int r = runtime_run(&ctx, &co, false, &status, err);
+  int status = 0, r;
+  /* run --rm in the foreground: nobody can read its log afterwards, and it
+   * needs no monitor of ours (the runtime relays the terminal itself) */
+  bool monitored = !foreground || !s->rec.auto_remove || s->rec.mon.health_cmd ||
+                   s->rec.mon.restart != ENGINE_RESTART_NO;
+  if (monitored) {
+    /* what the image gave is in the mount now: the monitor keeps none of it */
+    image_config_free(&s->img);
+    image_info_free(&s->info);
+    strv_free(TAKE_PTR(s->layers));
+    struct monitor_params mp = {.e = s->e,
+                                .dirfd = s->dirfd,
+                                .id = s->rec.id,
+                                .bundle = s->dir,
+                                .foreground = foreground,
+                                .mon = &s->rec.mon};
+    r = monitor_run(&mp, &status, err);
+  } else {
+    r = runtime_run(&ctx, &co, false, &status, err);
+  }
   umount2(s->rootfs, MNT_DETACH);
   if (r < 0) {
     status = engine_exec_failure_status(err);
@@ -183,14 +207,24 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
     runtime_delete(&ctx, s->rec.id, true, &derr);
   }
   struct vessel_error serr = {0};
-  /* rm -f may have taken the directory away: nothing left to record */
-  if (record_set_state(s->dirfd, ENGINE_EXITED, status < 0 ? ENGINE_EXIT_FAILED : status, &s->rec,
+  /* rm -f may have taken the directory away: nothing left to record; a
+   * monitor recorded each exit itself */
+  if ((!monitored || r < 0) &&
+      record_set_state(s->dirfd, ENGINE_EXITED, status < 0 ? ENGINE_EXIT_FAILED : status, &s->rec,
                        &serr) < 0)
     log_debug("%s", serr.msg);
   /* a container made by this run goes when the engine failed (nothing of it
    * stays) or with --rm; a restarted one stays, exited */
   if (!s->made || status >= 0)
     s->made = s->rec.auto_remove;
+  if (monitored && s->made) {
+    /* rm -f may have removed it meanwhile: only what is still ours goes */
+    struct engine_container now = {0};
+    struct vessel_error lerr = {0};
+    if (record_load(s->dirfd, &now, &lerr) < 0)
+      s->made = false;
+    engine_container_clear(&now);
+  }
   return status;
 }
 
@@ -199,7 +233,7 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
   struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
   int ret = run_prepare(e, o, &s, err);
   if (ret == 0)
-    ret = run_monitor(&s, err);
+    ret = run_monitor(&s, true, err);
   run_state_clear(&s);
   return ret;
 }
@@ -265,12 +299,10 @@ static void close_inherited_fds(void)
 static int spawn_monitor(struct run_state *s, struct vessel_error *err)
 {
   int ret = -1;
-  _cleanup_close_ int log_fd = -1, null_fd = -1, rd = -1, wr = -1;
-  log_fd =
-      openat(s->dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int null_fd = -1, rd = -1, wr = -1;
+  null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   int p[2];
-  if (log_fd < 0 || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
+  if (null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
     return vessel_error_set(err, errno, "set up the monitor of `%s`", s->rec.id);
   rd = p[0];
   wr = p[1];
@@ -278,14 +310,15 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
   if (pid < 0)
     return vessel_error_set(err, errno, "fork the monitor of `%s`", s->rec.id);
   if (pid == 0) {
-    /* the monitor: its own session, the container's output to its log */
+    /* the monitor: its own session; the container's output goes to its
+     * log through the monitor */
     close(TAKE_FD(rd));
     close_inherited_fds();
     setsid();
-    if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+    if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
       _exit(ENGINE_EXIT_FAILED);
     struct vessel_error merr = {0};
-    int status = run_monitor(s, &merr);
+    int status = run_monitor(s, false, &merr);
     if (status < 0 || merr.msg[0])
       monitor_report(wr, status, &merr);
     run_state_clear(s);
@@ -335,6 +368,14 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
   return ret;
 }
 
+static int clear_stop_mark(struct engine_container *c, void *data)
+{
+  (void)data;
+  c->stopped_by_user = false;
+  c->restart_count = 0;
+  return 0;
+}
+
 int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_error *err)
 {
   struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
@@ -376,7 +417,10 @@ int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_e
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
   struct vessel_error ignored = {0};
   runtime_delete(&ctx, s.rec.id, true, &ignored);
-  ret = attach ? run_monitor(&s, err) : spawn_monitor(&s, err);
+  /* a start by the user: what stop or kill marked is over */
+  if (record_update(s.dirfd, clear_stop_mark, NULL, &s.rec, err) < 0)
+    goto out;
+  ret = attach ? run_monitor(&s, true, err) : spawn_monitor(&s, err);
 out:
   run_state_clear(&s);
   return ret;
