@@ -97,3 +97,7 @@ int cli_run_monitor_opt(int c, const char *arg, struct engine_run_opts *o,
                         struct vessel_error *err);
 /* After the flags: conflicts, and stdin from /dev/null without -i. */
 int cli_run_monitor_check(struct engine_run_opts *o, bool detach, struct vessel_error *err);
+
+/* ps STATUS of a running container as docker's: "Up 3 seconds (healthy)"
+ * (buf holds 64 bytes). */
+const char *cli_status_up(const struct engine_container *c, char *buf);

@@ -30,7 +30,7 @@ static const char *status_text(const struct engine_container *c, char buf[64])
   case ENGINE_CREATED:
     return "Created";
   case ENGINE_RUNNING:
-    return "Up";
+    return cli_status_up(c, buf);
   case ENGINE_PAUSED:
     return "Up (Paused)";
   case ENGINE_EXITED:

@@ -35,7 +35,8 @@ char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                         c->name ? c->name : "", "Created", c->created ? c->created : "", "Image",
                         c->image_id ? c->image_id : "", "BundlePath", c->bundle ? c->bundle : "",
                         "State", state, "Config", config, "HostConfig", host);
-  if (!o) {
+  if (!o || monitor_inspect_json(o, c) < 0) {
+    json_decref(o);
     vessel_error_set(err, ENOMEM, "inspect");
     return NULL;
   }

@@ -100,6 +100,10 @@ json_t *profile_seccomp_json(const bool caps[64]);
  * records. */
 int monitor_to_json(json_t *o, const struct engine_container *c);
 int monitor_from_json(json_t *o, struct engine_container *c, struct vessel_error *err);
+/* Adds docker's inspect fields of the monitor to the document o: RestartCount,
+ * LogPath, State.Health, Config.Tty/OpenStdin/Healthcheck, HostConfig's
+ * RestartPolicy and LogConfig. */
+int monitor_inspect_json(json_t *o, const struct engine_container *c);
 /* Marks a container stopped by the user (stop, kill, rm -f) in its record,
  * before it is signalled: its restart policy then leaves it stopped. */
 int engine_mark_stopped(int dirfd);

@@ -669,6 +669,12 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
     log_debug("%s", herr.msg);
   if (start_container(&m, err) < 0)
     goto out;
+  /* the command that started us returns now, even if a restart policy
+   * keeps this container from ever being seen running */
+  if (p->ready_fd && *p->ready_fd >= 0) {
+    close(*p->ready_fd);
+    *p->ready_fd = -1;
+  }
   if (m.in_fd >= 0 && watch(&m, m.in_fd, EV_STDIN) < 0)
     m.in_fd = -1;
   while (!m.done) {

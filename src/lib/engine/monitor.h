@@ -15,6 +15,7 @@ struct monitor_params {
   const char *bundle;
   bool foreground; /* copy the output to our stdout/stderr, relay our terminal */
   const struct engine_monitor_opts *mon;
+  int *ready_fd; /* closed (and set to -1) once the first start succeeded */
 };
 
 /* Runs the container until it ends for good (its policy restarts it

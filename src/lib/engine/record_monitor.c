@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/internal.h"
@@ -108,5 +109,64 @@ int monitor_from_json(json_t *o, struct engine_container *c, struct vessel_error
         dup_string(e, "output", &r->output) < 0)
       return vessel_error_set(err, ENOMEM, "container record");
   }
+  return 0;
+}
+
+/* The object at key of o, made when missing. */
+static json_t *object_at(json_t *o, const char *key)
+{
+  json_t *v = json_object_get(o, key);
+  if (!json_is_object(v)) {
+    v = json_object();
+    json_object_set_new(o, key, v);
+  }
+  return v;
+}
+
+int monitor_inspect_json(json_t *o, const struct engine_container *c)
+{
+  const struct engine_monitor_opts *m = &c->mon;
+  json_t *state = object_at(o, "State"), *config = object_at(o, "Config"),
+         *host = object_at(o, "HostConfig");
+  if (!state || !config || !host)
+    return -1;
+  json_object_set_new(o, "RestartCount", json_integer(c->restart_count));
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s-json.log", c->bundle ? c->bundle : "", c->id);
+  json_object_set_new(o, "LogPath", json_string(path));
+  json_object_set_new(state, "Restarting", json_false());
+  if (c->health_status) {
+    json_t *log = json_array();
+    for (size_t i = 0; log && i < c->n_health_log; i++) {
+      const struct engine_health_result *h = &c->health_log[i];
+      json_array_append_new(log, json_pack("{s:s, s:s, s:i, s:s}", "Start", h->start, "End", h->end,
+                                           "ExitCode", h->exit_code, "Output",
+                                           h->output ? h->output : ""));
+    }
+    json_object_set_new(state, "Health",
+                        json_pack("{s:s, s:i, s:o}", "Status", c->health_status, "FailingStreak",
+                                  c->health_failing_streak, "Log", log));
+  }
+  json_object_set_new(config, "Tty", json_boolean(m->tty));
+  json_object_set_new(config, "OpenStdin", json_boolean(m->interactive));
+  if (m->health_cmd) {
+    const long long ns = 1000000; /* docker keeps nanoseconds */
+    json_object_set_new(
+        config, "Healthcheck",
+        json_pack("{s:[s, s], s:I, s:I, s:I, s:i}", "Test", "CMD-SHELL", m->health_cmd, "Interval",
+                  (json_int_t)(m->health_interval_ms * ns), "Timeout",
+                  (json_int_t)(m->health_timeout_ms * ns), "StartPeriod",
+                  (json_int_t)(m->health_start_period_ms * ns), "Retries", m->health_retries));
+  }
+  json_object_set_new(host, "RestartPolicy",
+                      json_pack("{s:s, s:i}", "Name", engine_restart_name(m->restart),
+                                "MaximumRetryCount", m->restart_max));
+  json_t *lc = json_object();
+  if (m->log_max_size > 0)
+    json_object_set_new(lc, "max-size", json_sprintf("%lld", m->log_max_size));
+  if (m->log_max_file > 0)
+    json_object_set_new(lc, "max-file", json_sprintf("%d", m->log_max_file));
+  json_object_set_new(host, "LogConfig",
+                      json_pack("{s:s, s:o}", "Type", "json-file", "Config", lc));
   return 0;
 }

@@ -171,7 +171,8 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
  * the exit status (126/127 with err filled when the command could not
  * start) or -1 when the engine failed. The record is re-read at each change:
  * rename may have changed it meanwhile. */
-static int run_monitor(struct run_state *s, bool foreground, struct vessel_error *err)
+static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
+                       struct vessel_error *err)
 {
   if (rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, err) < 0)
@@ -195,7 +196,8 @@ static int run_monitor(struct run_state *s, bool foreground, struct vessel_error
                                 .id = s->rec.id,
                                 .bundle = s->dir,
                                 .foreground = foreground,
-                                .mon = &s->rec.mon};
+                                .mon = &s->rec.mon,
+                                .ready_fd = ready_fd};
     r = monitor_run(&mp, &status, err);
   } else {
     r = runtime_run(&ctx, &co, false, &status, err);
@@ -233,7 +235,7 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
   struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
   int ret = run_prepare(e, o, &s, err);
   if (ret == 0)
-    ret = run_monitor(&s, true, err);
+    ret = run_monitor(&s, true, NULL, err);
   run_state_clear(&s);
   return ret;
 }
@@ -318,8 +320,8 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
     if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
       _exit(ENGINE_EXIT_FAILED);
     struct vessel_error merr = {0};
-    int status = run_monitor(s, false, &merr);
-    if (status < 0 || merr.msg[0])
+    int status = run_monitor(s, false, &wr, &merr);
+    if (wr >= 0 && (status < 0 || merr.msg[0]))
       monitor_report(wr, status, &merr);
     run_state_clear(s);
     _exit(status < 0 ? ENGINE_EXIT_FAILED : 0);
@@ -420,7 +422,7 @@ int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_e
   /* a start by the user: what stop or kill marked is over */
   if (record_update(s.dirfd, clear_stop_mark, NULL, &s.rec, err) < 0)
     goto out;
-  ret = attach ? run_monitor(&s, true, err) : spawn_monitor(&s, err);
+  ret = attach ? run_monitor(&s, true, NULL, err) : spawn_monitor(&s, err);
 out:
   run_state_clear(&s);
   return ret;
