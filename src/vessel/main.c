@@ -2,10 +2,12 @@
  * parses the global flags, sets up logging and dispatches to one command. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util/selfclone.h"
@@ -145,6 +147,18 @@ int cmd_version(struct cli *cli, int argc, char **argv, struct vessel_error *err
   return 0;
 }
 
+/* Our path, for the monitor program beside us and its health probes: the
+ * re-exec of selfclone_ensure hides it from /proc/self/exe. */
+static void export_self_path(void)
+{
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 1 || getenv("VESSEL_EXE"))
+    return;
+  exe[n] = '\0';
+  setenv("VESSEL_EXE", exe, 0);
+}
+
 /* The commands that run the runtime in-process, "container <verb>" too. */
 static bool enters_container(int argc, char **argv)
 {
@@ -216,6 +230,7 @@ int main(int argc, char **argv)
       continue;
     struct vessel_error err = {0};
     /* these enter a container from this process: not as the host's binary */
+    export_self_path();
     if (enters_container(argc - cmd_index, argv + cmd_index) && selfclone_ensure(argv, &err) < 0) {
       log_error("%s", err.msg);
       return CLI_EXIT_FAILED;

@@ -1,5 +1,5 @@
-/* Health checks: a probe is `sh -c CMD` run in the container through exec,
- * in a child of the monitor so that the monitor's loop never waits for it;
+/* Health checks: a probe is `sh -c CMD` run in the container by `vessel
+ * exec`, a child of the monitor so that the monitor's loop never waits for it;
  * its result goes into the record as docker keeps it (State.Health). */
 #include <errno.h>
 #include <fcntl.h>
@@ -7,22 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
 #include "engine/monitor.h"
 #include "util/cleanup.h"
 
-int health_probe_spawn(struct engine *e, const char *id, const char *cmd, pid_t *pid, int *pidfd,
+int health_probe_spawn(const struct monitor_params *p, const char *cmd, pid_t *pid, int *pidfd,
                        int *out_fd, struct vessel_error *err)
 {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0)
     return vessel_error_set(err, errno, "health check pipe");
   pid_t child = fork();
   if (child < 0) {
-    close(p[0]);
-    close(p[1]);
+    close(fds[0]);
+    close(fds[1]);
     return vessel_error_set(err, errno, "fork the health check");
   }
   if (child == 0) {
@@ -30,30 +31,27 @@ int health_probe_spawn(struct engine *e, const char *id, const char *cmd, pid_t 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+    if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
       _exit(ENGINE_EXIT_FAILED);
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-    struct engine_exec_opts o = {.cmd = argv};
-    struct vessel_error xerr = {0};
-    int r = engine_exec(e, id, &o, &xerr);
-    if (r < 0 || xerr.msg[0]) {
-      (void)!write(2, xerr.msg, strnlen(xerr.msg, sizeof xerr.msg));
-      (void)!write(2, "\n", 1);
-    }
-    _exit(r < 0 ? ENGINE_EXIT_FAILED : r);
+    /* vessel exec forwards SIGTERM (a timeout) to the probe's process */
+    const char *argv[] = {"vessel", "--root",  p->root, "--runroot", p->runroot, "exec",
+                          p->id,    "/bin/sh", "-c",    cmd,         NULL};
+    execv(p->vessel_exe, (char *const *)argv);
+    _exit(ENGINE_EXIT_CANNOT_EXEC);
   }
-  close(p[1]);
+  close(fds[1]);
   int fd = (int)syscall(SYS_pidfd_open, child, 0);
   if (fd < 0) {
     int e2 = errno;
     kill(child, SIGKILL);
-    close(p[0]);
+    waitpid(child, NULL, 0);
+    close(fds[0]);
     return vessel_error_set(err, e2, "pidfd of the health check");
   }
-  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  fcntl(fds[0], F_SETFL, O_NONBLOCK);
   *pid = child;
   *pidfd = fd;
-  *out_fd = p[0];
+  *out_fd = fds[0];
   return 0;
 }
 

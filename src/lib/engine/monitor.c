@@ -65,6 +65,7 @@ struct monitor {
   struct termios saved;
   struct runtime_started rs;
   bool running, done;
+  bool trim; /* a start is over: give back what it took (monitor_trim) */
   int status;
   struct timespec started; /* CLOCK_MONOTONIC, of the last start */
   long long backoff_ms;
@@ -231,7 +232,7 @@ static int start_container(struct monitor *m, struct vessel_error *err)
       goto out;
     }
   }
-  struct runtime_ctx ctx = {.state_root = p->e->runtime_root};
+  struct runtime_ctx ctx = {.state_root = p->runtime_root};
   struct runtime_create_opts co = {.id = p->id, .bundle = p->bundle};
   int r = runtime_run_start(&ctx, &co, &m->rs, err);
   for (int i = 0; i < 3; i++)
@@ -241,6 +242,8 @@ static int start_container(struct monitor *m, struct vessel_error *err)
     goto out;
   clock_gettime(CLOCK_MONOTONIC, &m->started);
   m->running = true;
+  m->trim = true;
+
   watch(m, m->rs.pidfd, EV_PID);
   if (m->tty) {
     m->out.fd = m->rs.console_master;
@@ -329,7 +332,7 @@ static void container_exited(struct monitor *m, int code)
     stream_end(m, &m->out);
     stream_end(m, &m->err);
     unwatch_close(m, &m->rs.pidfd);
-    struct runtime_ctx ctx = {.state_root = m->p->e->runtime_root};
+    struct runtime_ctx ctx = {.state_root = m->p->runtime_root};
     if (runtime_run_finish(&ctx, m->p->id, &m->rs, &err) < 0)
       log_warning("delete container `%.12s`: %s", m->p->id, err.msg);
     m->running = false;
@@ -416,8 +419,8 @@ static void probe_start(struct monitor *m)
   m->probe_start = engine_now_rfc3339();
   m->probe_n = 0;
   m->probe_timed_out = false;
-  if (health_probe_spawn(m->p->e, m->p->id, o->health_cmd, &m->probe_pid, &m->probe_pidfd,
-                         &m->probe_out, &err) < 0) {
+  if (health_probe_spawn(m->p, o->health_cmd, &m->probe_pid, &m->probe_pidfd, &m->probe_out, &err) <
+      0) {
     log_warning("health check of `%.12s`: %s", m->p->id, err.msg);
     arm(m->health_tfd, o->health_interval_ms > 0 ? o->health_interval_ms : HEALTH_DEFAULT_MS);
     return;
@@ -678,6 +681,10 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
   if (m.in_fd >= 0 && watch(&m, m.in_fd, EV_STDIN) < 0)
     m.in_fd = -1;
   while (!m.done) {
+    if (m.trim && !p->foreground) {
+      m.trim = false;
+      monitor_trim();
+    }
     struct epoll_event ev[8];
     int n = epoll_wait(m.epfd, ev, 8, -1);
     if (n < 0 && errno != EINTR) {
@@ -697,4 +704,14 @@ out:
   monitor_close(&m);
   sigprocmask(SIG_SETMASK, &old, NULL);
   return ret;
+}
+
+void monitor_report(int fd, int status, const struct vessel_error *err)
+{
+  char buf[1 + VESSEL_ERROR_MAX];
+  buf[0] = (char)(status < 0 ? ENGINE_EXIT_FAILED : status);
+  size_t n = strnlen(err->msg, VESSEL_ERROR_MAX - 1);
+  memcpy(buf + 1, err->msg, n);
+  if (write(fd, buf, n + 1) < 0)
+    log_debug("report to the waiting command: %s", strerror(errno));
 }

@@ -9,7 +9,9 @@
 #include "engine/engine.h"
 
 struct monitor_params {
-  struct engine *e;
+  const char *runtime_root; /* the runtime's state root */
+  /* a health probe is `VESSEL_EXE --root ROOT --runroot RUNROOT exec ...` */
+  const char *vessel_exe, *root, *runroot;
   int dirfd; /* the container's directory; its lock is held by the caller */
   const char *id;
   const char *bundle;
@@ -25,10 +27,18 @@ struct monitor_params {
  * here. */
 int monitor_run(const struct monitor_params *p, int *status, struct vessel_error *err);
 
-/* Health checks (health.c). A probe is a child that runs `sh -c cmd` in the
- * container through exec, its output in a pipe: 0 with *pid, *pidfd and
- * *out_fd (the read end), or -1. */
-int health_probe_spawn(struct engine *e, const char *id, const char *cmd, pid_t *pid, int *pidfd,
+/* Gives back the pages a start left behind: freed heap, the stack below
+ * us, code and read-only data (they come back from the file when needed). */
+void monitor_trim(void);
+
+/* What the monitor tells the command waiting for the start: one status
+ * byte and the error text (nothing at all once it started). */
+void monitor_report(int fd, int status, const struct vessel_error *err);
+
+/* Health checks (health.c). A probe is `vessel exec ID /bin/sh -c CMD` in a
+ * child, its output in a pipe: 0 with *pid, *pidfd and *out_fd (the read
+ * end), or -1. */
+int health_probe_spawn(const struct monitor_params *p, const char *cmd, pid_t *pid, int *pidfd,
                        int *out_fd, struct vessel_error *err);
 /* Records a probe's result: the log (last 5), the failing streak and the
  * status; a failure counts only when counts (after the start period, or
@@ -37,3 +47,11 @@ int health_record(int dirfd, struct engine_health_result *r, bool counts, int re
                   struct vessel_error *err);
 /* Status "starting" for a fresh start (no-op without a health check). */
 int health_reset(int dirfd, struct vessel_error *err);
+
+/* Replaces this process (forked to be a detached container's monitor, the
+ * root mounted in its own namespace, the record saying running) with the
+ * static vessel-monitor program: a fresh image of a few pages instead of a
+ * copy of vessel's. $VESSEL_MONITOR or vessel-monitor beside vessel_exe.
+ * Returns only when that cannot be run: the caller monitors in-process. */
+void monitor_exec(const struct engine *e, const char *vessel_exe, int dirfd, int lock_fd,
+                  int ready_fd, const char *id, bool made);

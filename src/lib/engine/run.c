@@ -3,6 +3,7 @@
  * exits, holding the container directory's lock. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,17 +89,6 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
   return 0;
 }
 
-int engine_exec_failure_status(const struct vessel_error *err)
-{
-  if (!strstr(err->msg, "exec `"))
-    return -1;
-  if (err->code == ENOENT)
-    return ENGINE_EXIT_NOT_FOUND;
-  if (err->code == EACCES)
-    return ENGINE_EXIT_CANNOT_EXEC;
-  return -1;
-}
-
 /* Everything before the container starts: the image, the checks of the
  * flags, then the name, the directory, config.json and the record. */
 static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct run_state *s,
@@ -174,6 +164,15 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
 static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
                        struct vessel_error *err)
 {
+  /* ours, for the monitor and its probes: read before the namespace, in
+   * which it may no longer resolve */
+  char exe[PATH_MAX];
+  const char *env_exe = getenv("VESSEL_EXE"); /* set by vessel's main: see there */
+  ssize_t n = env_exe ? (ssize_t)strnlen(env_exe, sizeof exe - 1)
+                      : readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (env_exe)
+    memcpy(exe, env_exe, (size_t)n);
+  exe[n > 0 ? n : 0] = '\0';
   if (rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, err) < 0)
     return -1;
@@ -191,7 +190,13 @@ static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
     image_config_free(&s->img);
     image_info_free(&s->info);
     strv_free(TAKE_PTR(s->layers));
-    struct monitor_params mp = {.e = s->e,
+    /* detached: the small static vessel-monitor takes over from here */
+    if (!foreground)
+      monitor_exec(s->e, exe, s->dirfd, s->lock, ready_fd ? *ready_fd : -1, s->rec.id, s->made);
+    struct monitor_params mp = {.runtime_root = s->e->runtime_root,
+                                .vessel_exe = exe,
+                                .root = s->e->root,
+                                .runroot = s->e->runroot,
                                 .dirfd = s->dirfd,
                                 .id = s->rec.id,
                                 .bundle = s->dir,
@@ -238,18 +243,6 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
     ret = run_monitor(&s, true, NULL, err);
   run_state_clear(&s);
   return ret;
-}
-
-/* What the monitor tells the waiting command: nothing when the container
- * started (or ran to its end), else one status byte and the error text. */
-static void monitor_report(int fd, int status, const struct vessel_error *err)
-{
-  char buf[1 + VESSEL_ERROR_MAX];
-  buf[0] = (char)(status < 0 ? ENGINE_EXIT_FAILED : status);
-  size_t n = strnlen(err->msg, VESSEL_ERROR_MAX - 1);
-  memcpy(buf + 1, err->msg, n);
-  if (write(fd, buf, n + 1) < 0)
-    log_debug("report to the waiting command: %s", strerror(errno));
 }
 
 /* True once the container's command runs: its init is running and no
