@@ -34,7 +34,18 @@ static const struct cli_command commands[] = {
      "  -m, --memory BYTES        memory limit (suffix b, k, m, g)\n"
      "      --pids-limit N        limit on the number of processes\n"
      "      --security-opt seccomp=unconfined  no seccomp filter (default: the\n"
-     "                            default profile, an allow-list)\n"},
+     "                            default profile, an allow-list)\n"
+     "  -i, --interactive         keep stdin open (default: /dev/null)\n"
+     "  -t, --tty                 give the container a terminal (raw mode and window\n"
+     "                            size of ours in the foreground; logged when detached)\n"
+     "      --log-opt KEY=VALUE   json-file log rotation: max-size=SIZE, max-file=N\n"
+     "      --restart POLICY      no (default), on-failure[:N], always, unless-stopped\n"
+     "      --health-cmd CMD      health check, run as `sh -c CMD` in the container\n"
+     "      --health-interval D   time between checks (default 30s)\n"
+     "      --health-timeout D    time a check may take (default 30s)\n"
+     "      --health-retries N    failures in a row that make it unhealthy (default 3)\n"
+     "      --health-start-period D  failures in this first period do not count (0s)\n"
+     "      --no-healthcheck      no health check\n"},
     {"ps", cmd_ps, "", "list containers",
      "  -a, --all                 show every container (default: only running)\n"
      "  -q, --quiet               print only the ids\n"
@@ -56,7 +67,7 @@ static const struct cli_command commands[] = {
     {"unpause", cmd_unpause, "CONTAINER...", "thaw paused containers", ""},
     {"exec", cmd_exec, "CONTAINER COMMAND [ARG...]", "run a command in a running container",
      "  -i, --interactive         keep stdin open (default: /dev/null)\n"
-     "  -t, --tty                 accepted, but no terminal is allocated yet\n"
+     "  -t, --tty                 run it in a terminal relayed to ours\n"
      "  -d, --detach              run in the background\n"
      "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
      "  -u, --user USER[:GROUP]   user (and group) to run as, names from the container\n"
@@ -66,7 +77,12 @@ static const struct cli_command commands[] = {
     {"container", cmd_container, "COMMAND", "manage containers (see vessel container --help)", ""},
     {"container prune", cmd_container_prune, "", "remove every container that is not running",
      "  -f, --force               do not ask for confirmation\n"},
-    {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
+    {"logs", cmd_logs, "CONTAINER", "print the output of a container",
+     "  -f, --follow              wait for more output until the container stops\n"
+     "  -n, --tail N|all          only the last N lines (default all)\n"
+     "      --since TIME          only lines since TIME (RFC 3339, unix seconds, or a\n"
+     "                            duration such as 10m before now)\n"
+     "  -t, --timestamps          print each line's time first\n"},
     {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array", ""},
     {"import", cmd_import, "TARBALL NAME", "import a root file system tarball as an image",
      "  -c, --change INSTR        apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"

@@ -4,12 +4,16 @@
  * inherited fd. Static and small: an idle container costs its few pages.
  *   vessel-monitor ID DIRFD LOCKFD READYFD RUNTIME_ROOT VESSEL ROOT RUNROOT made|started */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
 #include "engine/monitor.h"
+#include "runtime/runtime.h"
+#include "util/cleanup.h"
 #include "util/fs.h"
 
 static int fd_arg(const char *s)
@@ -20,6 +24,30 @@ static int fd_arg(const char *s)
   if (n >= 0)
     fcntl((int)n, F_SETFD, FD_CLOEXEC); /* never into the container */
   return (int)n;
+}
+
+/* --rm, or a fresh container whose start failed: all of it goes, as
+ * engine_destroy does, the lock still held (rm -f removed it already when
+ * the record is gone). */
+static void destroy(const char *runtime_root, const char *root, const char *id, const char *name)
+{
+  struct runtime_ctx ctx = {.state_root = runtime_root};
+  struct vessel_error err = {0};
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/containers", root);
+  _cleanup_close_ int containers = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  snprintf(path, sizeof path, "%s/names", root);
+  _cleanup_close_ int names = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (containers < 0 || faccessat(containers, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    return;
+  runtime_delete(&ctx, id, true, &err);
+  /* the root is mounted in this process's namespace */
+  snprintf(path, sizeof path, "%s/containers/%s/rootfs", root, id);
+  umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+  if (engine_remove_tree(containers, id, &err) < 0)
+    fprintf(stderr, "vessel-monitor: %s\n", err.msg);
+  if (names >= 0 && name)
+    name_release(names, name, id);
 }
 
 int main(int argc, char **argv)
@@ -64,17 +92,9 @@ int main(int argc, char **argv)
     remove = remove || (made && status < 0);
   }
   engine_container_clear(&rec);
-  if (!remove)
-    return 0;
-  /* --rm: the lock let go, vessel removes it (rm -f removed it already when
-   * the record is gone) */
-  struct engine_container now = {0};
-  struct vessel_error lerr = {0};
-  if (record_load(dirfd, &now, &lerr) < 0)
-    return 0;
-  engine_container_clear(&now);
-  close(lock);
-  const char *rm[] = {"vessel", "--root", argv[7], "--runroot", argv[8], "rm", "-f", id, NULL};
-  execv(argv[6], (char *const *)rm);
-  return ENGINE_EXIT_FAILED;
+  /* by the name it has now: rename may have changed it */
+  if (remove && record_load(dirfd, &rec, &err) == 0)
+    destroy(argv[5], argv[7], id, rec.name);
+  engine_container_clear(&rec);
+  return 0;
 }

@@ -115,6 +115,18 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   [[ -z $output ]]
 }
 
+@test "restart: the monitor of run -d --rm removes the container when it ends, or at once when its command is missing" {
+  v run -d --rm --name brief busybox sh -c 'sleep 0.3' >/dev/null
+  local _
+  for _ in $(seq 50); do [[ -z $(ls "$T/root/containers") ]] && break; sleep 0.1; done
+  [[ -z $(ls "$T/root/containers") && -z $(ls "$T/root/names") ]]
+  run -127 v run -d --rm busybox no-such-command
+  [[ -z $(ls "$T/root/containers") && -z $(ls "$T/root/names") ]]
+  # without --rm a missing command leaves the exited container, as docker
+  run -127 v run -d --name kept busybox no-such-command
+  [[ $(v inspect kept | jq -r '.[0].State.ExitCode') == 127 ]]
+}
+
 @test "restart: bad --restart values and --rm with --restart exit 125 and leave nothing" {
   run -125 v run --restart sometimes busybox true
   [[ $output == *"bad --restart"* ]]
