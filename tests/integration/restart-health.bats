@@ -179,6 +179,36 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   v inspect slow | jq -e '.[0].State.Health.Log[0] | .ExitCode == -1 and (.Output | test("exceeded timeout"))'
 }
 
+@test "health: the image's Healthcheck applies; --health-* override it, --no-healthcheck drops it" {
+  # busybox again, its config given a Healthcheck (the config's digest is its
+  # file's name in a docker-archive)
+  local d=$T/arch cfg h
+  mkdir -p "$d"
+  v save -o "$d/bb.tar" busybox
+  tar -C "$d" -xf "$d/bb.tar"
+  rm "$d/bb.tar"
+  cfg=$(jq -r '.[0].Config' "$d/manifest.json")
+  jq -c '.config.Healthcheck = {"Test": ["CMD", "sh", "-c", "echo image probe; exit 0"],
+    "Interval": 200000000, "Retries": 1}' "$d/$cfg" >"$d/new.json"
+  h=$(sha256sum "$d/new.json" | cut -c1-64)
+  rm "$d/$cfg"
+  mv "$d/new.json" "$d/$h.json"
+  jq -c --arg c "$h.json" '.[0].Config = $c | .[0].RepoTags = ["checked:latest"]' \
+    "$d/manifest.json" >"$d/m" && mv "$d/m" "$d/manifest.json"
+  tar -C "$d" -cf "$T/checked.tar" .
+  v load -i "$T/checked.tar" >/dev/null
+  v run -d --name img checked sleep 100 >/dev/null
+  wait_for img '.State.Health.Status == "healthy"'
+  v inspect img | jq -e '.[0].State.Health.Log[-1].Output == "image probe\n"'
+  v inspect img | jq -e '.[0].Config.Healthcheck.Interval == 200000000'
+  # a flag overrides the image's command
+  v run -d --name flag --health-cmd 'exit 1' --health-interval 100ms checked sleep 100 >/dev/null
+  wait_for flag '.State.Health.Status == "unhealthy"'
+  v run -d --name off --no-healthcheck checked sleep 100 >/dev/null
+  sleep 0.5
+  [[ $(state off .State.Health) == null ]]
+}
+
 @test "health: bad --health-* values exit 125" {
   run -125 v run --health-cmd true --health-interval soon busybox true
   [[ $output == *"bad duration"* ]]

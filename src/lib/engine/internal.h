@@ -107,3 +107,7 @@ int monitor_inspect_json(json_t *o, const struct engine_container *c);
 /* Marks a container stopped by the user (stop, kill, rm -f) in its record,
  * before it is signalled: its restart policy then leaves it stopped. */
 int engine_mark_stopped(int dirfd);
+/* The container's monitor options: run's flags over the image's
+ * Healthcheck (health_cmd malloc'd; --no-healthcheck drops both). */
+int monitor_opts_merge(struct engine_monitor_opts *out, const struct engine_run_opts *o,
+                       const struct image_config *img, struct vessel_error *err);

@@ -135,3 +135,60 @@ int engine_parse_log_opt(const char *kv, struct engine_monitor_opts *m, struct v
   }
   return 0;
 }
+
+/* ["CMD", args...] as one `sh -c` line, each arg single-quoted. */
+static char *quote_args(char *const *args)
+{
+  size_t len = 1;
+  for (size_t i = 0; args[i]; i++)
+    len += 3 + 4 * strlen(args[i]);
+  char *out = malloc(len), *w = out;
+  if (!out)
+    return NULL;
+  for (size_t i = 0; args[i]; i++) {
+    if (i)
+      *w++ = ' ';
+    *w++ = '\'';
+    for (const char *c = args[i]; *c; c++) {
+      if (*c == '\'') {
+        memcpy(w, "'\\''", 4);
+        w += 4;
+      } else {
+        *w++ = *c;
+      }
+    }
+    *w++ = '\'';
+  }
+  *w = '\0';
+  return out;
+}
+
+static long long ms_or(long long flag_ms, long long image_ns)
+{
+  return flag_ms > 0 ? flag_ms : image_ns / 1000000;
+}
+
+int monitor_opts_merge(struct engine_monitor_opts *out, const struct engine_run_opts *o,
+                       const struct image_config *img, struct vessel_error *err)
+{
+  *out = o->mon;
+  out->health_cmd = NULL;
+  if (o->no_healthcheck)
+    return 0;
+  char *const *test = img->health_test;
+  if (o->mon.health_cmd)
+    out->health_cmd = strdup(o->mon.health_cmd);
+  else if (test && test[0] && strcmp(test[0], "CMD-SHELL") == 0 && test[1])
+    out->health_cmd = strdup(test[1]);
+  else if (test && test[0] && strcmp(test[0], "CMD") == 0 && test[1])
+    out->health_cmd = quote_args(test + 1);
+  else
+    return 0; /* none, or NONE */
+  if (!out->health_cmd)
+    return vessel_error_set(err, ENOMEM, "health check");
+  out->health_interval_ms = ms_or(o->mon.health_interval_ms, img->health_interval_ns);
+  out->health_timeout_ms = ms_or(o->mon.health_timeout_ms, img->health_timeout_ns);
+  out->health_start_period_ms = ms_or(o->mon.health_start_period_ms, img->health_start_period_ns);
+  out->health_retries = o->mon.health_retries > 0 ? o->mon.health_retries : img->health_retries;
+  return 0;
+}

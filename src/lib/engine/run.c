@@ -130,11 +130,8 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       !(s->rec.created = engine_now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
     return vessel_error_set(err, ENOMEM, "container record");
   s->rec.auto_remove = o->remove;
-  s->rec.mon = o->mon;
-  s->rec.mon.health_cmd = NULL;
-  if (o->mon.health_cmd && !o->no_healthcheck &&
-      !(s->rec.mon.health_cmd = strdup(o->mon.health_cmd)))
-    return vessel_error_set(err, ENOMEM, "container record");
+  if (monitor_opts_merge(&s->rec.mon, o, &s->img, err) < 0)
+    return -1;
   if (s->img.stop_signal && s->img.stop_signal[0] &&
       !(s->rec.stop_signal = strdup(s->img.stop_signal)))
     return vessel_error_set(err, ENOMEM, "container record");
