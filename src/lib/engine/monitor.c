@@ -31,6 +31,7 @@
 #define HEALTH_OUTPUT_MAX 4096 /* docker keeps as much of a probe's output */
 #define HEALTH_DEFAULT_MS 30000LL
 #define HEALTH_DEFAULT_RETRIES 3
+#define PROBE_KILL_AFTER_MS 1000
 
 enum tag {
   EV_PID = 1,
@@ -507,9 +508,15 @@ static void health_timer(struct monitor *m)
     return;
   }
   /* the probe's exec forwards SIGTERM to its process; the result is a
-   * timeout whatever it returns */
-  m->probe_timed_out = true;
-  kill(m->probe_pid, SIGTERM);
+   * timeout whatever it returns. One that ignores it is killed a second
+   * later (its process then stays in the container, as with docker). */
+  if (!m->probe_timed_out) {
+    m->probe_timed_out = true;
+    kill(m->probe_pid, SIGTERM);
+    arm(m->health_tfd, PROBE_KILL_AFTER_MS);
+  } else {
+    kill(m->probe_pid, SIGKILL);
+  }
 }
 
 static void probe_cancel(struct monitor *m)

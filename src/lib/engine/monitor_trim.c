@@ -25,8 +25,8 @@ struct mapping {
 static bool sheddable(const struct mapping *m, uintptr_t sp, long page, uintptr_t *len)
 {
   if (m->stack) {
-    /* the unused part below us: 4 pages kept for the calls from here */
-    uintptr_t keep = (sp & ~(uintptr_t)(page - 1)) - 4 * (uintptr_t)page;
+    /* the unused part below us: a page kept for the calls from here */
+    uintptr_t keep = (sp & ~(uintptr_t)(page - 1)) - (uintptr_t)page;
     *len = keep - m->start;
     return keep > m->start && keep < m->end;
   }
