@@ -124,13 +124,40 @@ static void out_put(struct out *o, const char *s, size_t n)
   o->n += n;
 }
 
-/* JSON string body as Go's encoder writes it (<, > and & escaped too). */
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+  size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+  if (len == 0 || len > n || s[0] > 0xf4)
+    return 0;
+  for (size_t i = 1; i < len; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  /* no overlong forms, surrogates or code points past U+10FFFF */
+  if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+      (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+    return 0;
+  return len;
+}
+
+/* JSON string body as Go's encoder writes it: <, > and & escaped too, and
+ * bytes that are no UTF-8 as U+FFFD. */
 static void out_escaped(struct out *o, const char *s, size_t len)
 {
   static const char hex[] = "0123456789abcdef";
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)s[i];
     char esc[7];
+    if (ch >= 0x80) {
+      size_t n = utf8_len((const unsigned char *)s + i, len - i);
+      if (n == 0) {
+        out_put(o, "\\ufffd", 6);
+      } else {
+        out_put(o, s + i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     if (ch == '"' || ch == '\\') {
       esc[0] = '\\';
       esc[1] = (char)ch;

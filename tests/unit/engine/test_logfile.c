@@ -86,6 +86,20 @@ static void writes_docker_json_lines(void)
   remove_dir();
 }
 
+static void invalid_utf8_becomes_the_replacement_character(void)
+{
+  _cleanup_close_ int dir = make_dir();
+  struct vessel_error err = {0};
+  struct logfile *l = logfile_open(dir, "u-json.log", 0, 0, &err);
+  write_entry(l, 1, 1764507600, "ok \xc3\xa9 bad \xff\xc3 \xed\xa0\x80\n");
+  logfile_close(l);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  CHECK(fs_read_fileat(dir, "u-json.log", &text, &len, &err) == 0);
+  CHECK(strstr(text, "\"ok \xc3\xa9 bad \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\n\"") != NULL);
+  remove_dir();
+}
+
 static void parses_foreign_lines_and_skips_bad_ones(void)
 {
   struct engine_log_line l;
@@ -206,6 +220,6 @@ static void parses_docker_spellings(void)
   CHECK(engine_parse_log_opt("compress=true", &m, &err) < 0);
 }
 
-TAP_MAIN(T(writes_docker_json_lines), T(parses_foreign_lines_and_skips_bad_ones),
-         T(rotates_by_size_and_keeps_max_file), T(one_file_starts_over),
-         T(restart_policy_and_backoff), T(parses_docker_spellings))
+TAP_MAIN(T(writes_docker_json_lines), T(invalid_utf8_becomes_the_replacement_character),
+         T(parses_foreign_lines_and_skips_bad_ones), T(rotates_by_size_and_keeps_max_file),
+         T(one_file_starts_over), T(restart_policy_and_backoff), T(parses_docker_spellings))
