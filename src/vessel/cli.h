@@ -101,3 +101,5 @@ int cli_run_monitor_check(struct engine_run_opts *o, bool detach, struct vessel_
 /* ps STATUS of a running container as docker's: "Up 3 seconds (healthy)"
  * (buf holds 64 bytes). */
 const char *cli_status_up(const struct engine_container *c, char *buf);
+/* "Restarting (1) 2 seconds ago": exited, its policy about to start it again. */
+const char *cli_status_restarting(const struct engine_container *c, char *buf);

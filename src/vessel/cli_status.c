@@ -50,3 +50,17 @@ const char *cli_status_up(const struct engine_container *c, char *buf)
            h ? h : "", h ? ")" : "");
   return buf;
 }
+
+const char *cli_status_restarting(const struct engine_container *c, char *buf)
+{
+  char ago[32] = "";
+  struct timespec finished, now;
+  struct vessel_error ignored;
+  if (c->finished_at && engine_parse_since(c->finished_at, &finished, &ignored) == 0) {
+    clock_gettime(CLOCK_REALTIME, &now);
+    human_duration((long long)(now.tv_sec - finished.tv_sec), ago, sizeof ago);
+  }
+  snprintf(buf, 64, "Restarting (%d)%s%s%s", c->exit_code, ago[0] ? " " : "", ago,
+           ago[0] ? " ago" : "");
+  return buf;
+}

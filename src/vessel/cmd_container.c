@@ -34,6 +34,8 @@ static const char *status_text(const struct engine_container *c, char buf[64])
   case ENGINE_PAUSED:
     return "Up (Paused)";
   case ENGINE_EXITED:
+    if (c->restarting)
+      return cli_status_restarting(c, buf);
     if (c->exit_code < 0)
       return "Exited (unknown)";
     snprintf(buf, 64, "Exited (%d)", c->exit_code);

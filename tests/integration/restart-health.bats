@@ -84,6 +84,10 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   # a container that fails again and again: stop it between two runs
   v run -d --name flap --restart unless-stopped busybox sh -c 'exit 1' >/dev/null
   wait_for flap '.RestartCount >= 4'
+  # between two runs it shows as restarting, as docker's
+  wait_for flap '.State.Status == "restarting" and .State.Restarting'
+  run -0 v ps -a
+  [[ $output == *"Restarting (1)"*flap* ]]
   local t0 t1
   t0=$(date +%s%3N)
   run -0 v stop flap
@@ -93,6 +97,7 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   n=$(state flap .RestartCount)
   sleep 2
   [[ $(state flap .State.Status) == exited && $(state flap .RestartCount) == "$n" ]]
+  [[ $(state flap .State.Restarting) == false ]]
 }
 
 @test "restart: rm -f removes a container whose policy would restart it, monitor and all" {

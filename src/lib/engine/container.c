@@ -138,6 +138,9 @@ static int load(struct engine *e, const char *id, struct engine_container *c,
     return vessel_error_set(err, errno, "no container `%s`", id);
   if (record_load(dfd, c, err) < 0)
     return vessel_error_prefix(err, "container `%.12s`", id);
+  /* a monitor killed in its back-off restarts nothing */
+  if (c->restarting && !engine_container_busy(dfd, NULL))
+    c->restarting = false;
   if (c->state != ENGINE_RUNNING && c->state != ENGINE_PAUSED)
     return 0;
   enum container_status st = CONTAINER_STOPPED;

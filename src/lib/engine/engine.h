@@ -138,6 +138,7 @@ struct engine_container {
   struct engine_monitor_opts mon;
   int restart_count;
   bool stopped_by_user; /* stop, kill or rm -f: no restart policy undoes it */
+  bool restarting;      /* exited, its monitor waiting out the back-off */
   char *health_status;  /* starting, healthy, unhealthy; NULL without a check */
   int health_failing_streak;
   struct engine_health_result health_log[ENGINE_HEALTH_LOG]; /* oldest first */

@@ -62,6 +62,7 @@ static int set_stop_mark(struct engine_container *c, void *data)
 {
   (void)data;
   c->stopped_by_user = true;
+  c->restarting = false; /* a monitor waiting to restart it gives up */
   return 0;
 }
 

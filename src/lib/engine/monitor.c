@@ -299,6 +299,7 @@ static int record_exit(struct engine_container *c, void *data)
   free(c->finished_at);
   c->finished_at = now;
   x->restart = policy_restarts(c, x->code);
+  c->restarting = x->restart;
   return 0;
 }
 
@@ -313,6 +314,7 @@ static int record_restart(struct engine_container *c, void *data)
   if (!now)
     return -1;
   c->state = ENGINE_RUNNING;
+  c->restarting = false;
   c->restart_count++;
   free(c->started_at);
   c->started_at = now;
@@ -391,6 +393,15 @@ static void restart_now(struct monitor *m)
   if (record_load(m->p->dirfd, &c, &err) < 0 || c.stopped_by_user)
     syscall(SYS_pidfd_send_signal, m->rs.pidfd, SIGKILL, NULL, 0);
   engine_container_clear(&c);
+}
+
+static int clear_restarting(struct engine_container *c, void *data)
+{
+  (void)data;
+  if (!c->restarting)
+    return 1; /* nothing to save */
+  c->restarting = false;
+  return 0;
 }
 
 /* During the back-off: a stop or rm -f ends the monitor. */
@@ -701,6 +712,8 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
     for (int i = 0; i < n && !m.done; i++)
       dispatch(&m, (enum tag)ev[i].data.u32);
   }
+  if (!m.running && m.inotify_fd >= 0) /* ended in a back-off */
+    record_update(p->dirfd, clear_restarting, NULL, NULL, &(struct vessel_error){0});
   *status = m.status;
   ret = 0;
 out:

@@ -39,6 +39,8 @@ int monitor_to_json(json_t *o, const struct engine_container *c)
   json_object_set_new(o, "restart_count", json_integer(c->restart_count));
   if (c->stopped_by_user)
     json_object_set_new(o, "stopped_by_user", json_true());
+  if (c->restarting)
+    json_object_set_new(o, "restarting", json_true());
   if (c->health_status) {
     json_t *log = json_array();
     for (size_t i = 0; log && i < c->n_health_log; i++) {
@@ -93,6 +95,7 @@ int monitor_from_json(json_t *o, struct engine_container *c, struct vessel_error
   }
   c->restart_count = (int)int_or(o, "restart_count", 0);
   c->stopped_by_user = json_is_true(json_object_get(o, "stopped_by_user"));
+  c->restarting = json_is_true(json_object_get(o, "restarting"));
   json_t *h = json_object_get(o, "health");
   if (!json_is_object(h))
     return 0;
@@ -134,7 +137,9 @@ int monitor_inspect_json(json_t *o, const struct engine_container *c)
   char path[4200];
   snprintf(path, sizeof path, "%s/%s-json.log", c->bundle ? c->bundle : "", c->id);
   json_object_set_new(o, "LogPath", json_string(path));
-  json_object_set_new(state, "Restarting", json_false());
+  json_object_set_new(state, "Restarting", json_boolean(c->restarting));
+  if (c->restarting)
+    json_object_set_new(state, "Status", json_string("restarting"));
   if (c->health_status) {
     json_t *log = json_array();
     for (size_t i = 0; log && i < c->n_health_log; i++) {
