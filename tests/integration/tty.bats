@@ -64,6 +64,8 @@ vr_line() { printf '%q ' "${VR[@]}"; }
   v run -d --name box busybox sleep 100 >/dev/null
   run -9 in_tty "$(vr_line) exec -it box sh -c 'tty; stty size; exit 9'" </dev/null
   [[ $output == *"/dev/pts/"* && $output == *"40 100"* ]] || { echo "$output" >&2; return 1; }
+  run -125 v exec -dt box true
+  [[ $output == *"-t with -d"* ]]
   # without -t: no terminal
   run -0 v exec box sh -c '[ -t 1 ] || echo no-terminal'
   [[ $output == no-terminal ]]
