@@ -268,8 +268,10 @@ static int start_container(struct monitor *m, struct vessel_error *err)
   ret = 0;
 out:
   for (int i = 0; i < 3; i++)
-    if (saved[i] >= 0)
+    if (saved[i] >= 0) {
+      dup2(saved[i], i);
       close(saved[i]);
+    }
   for (int i = 0; i < 2; i++) {
     if (outp[i] >= 0)
       close(outp[i]);
