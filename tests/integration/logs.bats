@@ -146,6 +146,19 @@ wait_exited() { # NAME
   [[ $output == "piped in" ]]
 }
 
+@test "logs: the monitor runs as vessel-monitor, or in the forked vessel when that is missing" {
+  v run -d --name prog busybox sh -c 'echo from-prog; sleep 100' >/dev/null
+  local id
+  id=$(v inspect prog | jq -r '.[0].Id')
+  pgrep -f "^vessel-monitor $id" >/dev/null
+  VESSEL_MONITOR=/nonexistent v run -d --name forked busybox sh -c 'echo from-fork; exit 3' >/dev/null
+  wait_exited forked
+  run -0 v logs forked
+  [[ $output == from-fork && $(v inspect forked | jq '.[0].State.ExitCode') == 3 ]]
+  run -0 v logs prog
+  [[ $output == from-prog ]]
+}
+
 @test "logs: bad input exits 125" {
   run -125 v logs no-such
   [[ $output == *no-such* ]]
