@@ -92,3 +92,26 @@ void cli_json_escape(const char *s);
 
 /* --format table|json. */
 int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err);
+
+enum {
+  CLI_OPT_LOG_OPT = 0x300,
+  CLI_OPT_RESTART,
+  CLI_OPT_HEALTH_CMD,
+  CLI_OPT_HEALTH_INTERVAL,
+  CLI_OPT_HEALTH_TIMEOUT,
+  CLI_OPT_HEALTH_RETRIES,
+  CLI_OPT_HEALTH_START_PERIOD,
+  CLI_OPT_NO_HEALTHCHECK,
+};
+/* run's monitor flags (cmd_run_monitor.c): -t -i --log-opt --restart
+ * --health-*; c is the getopt value (a short letter or the OPT_ above). */
+int cli_run_monitor_opt(int c, const char *arg, struct engine_run_opts *o,
+                        struct vessel_error *err);
+/* After the flags: conflicts, and stdin from /dev/null without -i. */
+int cli_run_monitor_check(struct engine_run_opts *o, bool detach, struct vessel_error *err);
+
+/* ps STATUS of a running container as docker's: "Up 3 seconds (healthy)"
+ * (buf holds 64 bytes). */
+const char *cli_status_up(const struct engine_container *c, char *buf);
+/* "Restarting (1) 2 seconds ago": exited, its policy about to start it again. */
+const char *cli_status_restarting(const struct engine_container *c, char *buf);

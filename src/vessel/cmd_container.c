@@ -31,10 +31,12 @@ static const char *status_text(const struct engine_container *c, char buf[64])
   case ENGINE_CREATED:
     return "Created";
   case ENGINE_RUNNING:
-    return "Up";
+    return cli_status_up(c, buf);
   case ENGINE_PAUSED:
     return "Up (Paused)";
   case ENGINE_EXITED:
+    if (c->restarting)
+      return cli_status_restarting(c, buf);
     if (c->exit_code < 0)
       return "Exited (unknown)";
     snprintf(buf, 64, "Exited (%d)", c->exit_code);
@@ -208,42 +210,4 @@ int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err
   for (size_t i = 0; i < n; i++)
     free(docs[i]);
   return ret;
-}
-
-int cmd_logs(struct cli *cli, int argc, char **argv, struct vessel_error *err)
-{
-  int flags = cli_no_flags("logs", argc, argv, err);
-  if (flags != 0)
-    return flags > 0 ? 0 : -1;
-  if (argc - optind != 1)
-    return vessel_error_set(err, 0, "logs: needs one container name or id");
-  struct engine *e = cli_engine(cli, err);
-  if (!e)
-    return -1;
-  struct engine_container ct = {0};
-  if (engine_lookup(e, argv[optind], &ct, err) < 0)
-    return -1;
-  _cleanup_close_ int fd = engine_open_output(e, &ct, err);
-  engine_container_clear(&ct);
-  if (fd < 0)
-    return -1;
-  fflush(stdout);
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return vessel_error_set(err, errno, "read the logs");
-    if (n == 0)
-      return 0;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return vessel_error_set(err, errno, "write the logs");
-      off += w;
-    }
-  }
 }

@@ -46,8 +46,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       interactive = true;
       break;
     case 't':
-      /* no pseudo-terminal yet: the process gets our stdio as it is */
-      log_warning("exec: -t is not supported yet, running without a terminal");
+      o.tty = true; /* the runtime relays the pty to our stdio */
       break;
     case 'd':
       o.detach = true;
@@ -80,6 +79,9 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (argc - optind < 2)
     return vessel_error_set(err, 0,
                             "exec: needs a container and a command (see vessel exec --help)");
+  if (o.tty && o.detach) /* before stderr goes to /dev/null below */
+    return vessel_error_set(err, 0,
+                            "exec: -t with -d is not supported (nobody would hold the terminal)");
   o.cmd = argv + optind + 1;
   o.env = env;
   struct engine *e = cli_engine(cli, err);

@@ -68,6 +68,16 @@ static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
       {"pids-limit", required_argument, NULL, OPT_PIDS},
       {"security-opt", required_argument, NULL, OPT_SECURITY},
       RUN_FLAGS_LONGOPTS,
+      {"tty", no_argument, NULL, 't'},
+      {"interactive", no_argument, NULL, 'i'},
+      {"log-opt", required_argument, NULL, CLI_OPT_LOG_OPT},
+      {"restart", required_argument, NULL, CLI_OPT_RESTART},
+      {"health-cmd", required_argument, NULL, CLI_OPT_HEALTH_CMD},
+      {"health-interval", required_argument, NULL, CLI_OPT_HEALTH_INTERVAL},
+      {"health-timeout", required_argument, NULL, CLI_OPT_HEALTH_TIMEOUT},
+      {"health-retries", required_argument, NULL, CLI_OPT_HEALTH_RETRIES},
+      {"health-start-period", required_argument, NULL, CLI_OPT_HEALTH_START_PERIOD},
+      {"no-healthcheck", no_argument, NULL, CLI_OPT_NO_HEALTHCHECK},
       {"help", no_argument, NULL, CLI_HELP},
       {NULL, 0, NULL, 0},
   };
@@ -77,7 +87,7 @@ static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
   struct strlist env = {0}, cap_add = {0}, cap_drop = {0};
   int ret = -1, c;
   const char *name = create ? "create" : "run";
-  while ((c = cli_getopt(name, argc, argv, "+:de:w:u:h:v:m:", opts, err)) != -1) {
+  while ((c = cli_getopt(name, argc, argv, "+:de:w:u:h:v:m:it", opts, err)) != -1) {
     long long n;
     switch (c) {
     case OPT_RM:
@@ -166,6 +176,19 @@ static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
       o.seccomp_unconfined = true;
       break;
     }
+    case 't':
+    case 'i':
+    case CLI_OPT_LOG_OPT:
+    case CLI_OPT_RESTART:
+    case CLI_OPT_HEALTH_CMD:
+    case CLI_OPT_HEALTH_INTERVAL:
+    case CLI_OPT_HEALTH_TIMEOUT:
+    case CLI_OPT_HEALTH_RETRIES:
+    case CLI_OPT_HEALTH_START_PERIOD:
+    case CLI_OPT_NO_HEALTHCHECK:
+      if (cli_run_monitor_opt(c, optarg, &o, err) < 0)
+        goto out;
+      break;
     case CLI_HELP:
       ret = 0;
       goto out;
@@ -173,6 +196,8 @@ static int run_or_create(struct cli *cli, int argc, char **argv, bool create,
       goto out;
     }
   }
+  if (cli_run_monitor_check(&o, detach, err) < 0)
+    goto out;
   if (optind >= argc) {
     vessel_error_set(err, 0, "%s: missing image (see vessel %s --help)", name, name);
     goto out;

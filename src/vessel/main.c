@@ -2,10 +2,12 @@
  * parses the global flags, sets up logging and dispatches to one command. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util/selfclone.h"
@@ -58,7 +60,18 @@ static const struct cli_command commands[] = {
      "      --sysctl KEY=VALUE    a namespaced sysctl (net.*, kernel.shm*, fs.mqueue.*)\n"
      "      --device HOST[:CONTAINER[:rwm]]  a host device node in the container\n"
      "      --privileged          every capability and device, no seccomp, no masked paths\n"
-     "      --init                run tini as pid 1: it reaps zombies, forwards signals\n"},
+     "      --init                run tini as pid 1: it reaps zombies, forwards signals\n"
+     "  -i, --interactive         keep stdin open (default: /dev/null)\n"
+     "  -t, --tty                 give the container a terminal (raw mode and window\n"
+     "                            size of ours in the foreground; logged when detached)\n"
+     "      --log-opt KEY=VALUE   json-file log rotation: max-size=SIZE, max-file=N\n"
+     "      --restart POLICY      no (default), on-failure[:N], always, unless-stopped\n"
+     "      --health-cmd CMD      health check, run as `sh -c CMD` in the container\n"
+     "      --health-interval D   time between checks (default 30s)\n"
+     "      --health-timeout D    time a check may take (default 30s)\n"
+     "      --health-retries N    failures in a row that make it unhealthy (default 3)\n"
+     "      --health-start-period D  failures in this first period do not count (0s)\n"
+     "      --no-healthcheck      no health check\n"},
     {"ps", cmd_ps, "", "list containers",
      "  -a, --all                 show every container (default: only running)\n"
      "  -q, --quiet               print only the ids\n"
@@ -87,7 +100,7 @@ static const struct cli_command commands[] = {
     {"unpause", cmd_unpause, "CONTAINER...", "thaw paused containers", ""},
     {"exec", cmd_exec, "CONTAINER COMMAND [ARG...]", "run a command in a running container",
      "  -i, --interactive         keep stdin open (default: /dev/null)\n"
-     "  -t, --tty                 accepted, but no terminal is allocated yet\n"
+     "  -t, --tty                 run it in a terminal relayed to ours\n"
      "  -d, --detach              run in the background\n"
      "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
      "  -u, --user USER[:GROUP]   user (and group) to run as, names from the container\n"
@@ -97,7 +110,12 @@ static const struct cli_command commands[] = {
     {"container", cmd_container, "COMMAND", "manage containers (see vessel container --help)", ""},
     {"container prune", cmd_container_prune, "", "remove every container that is not running",
      "  -f, --force               do not ask for confirmation\n"},
-    {"logs", cmd_logs, "CONTAINER", "print the output of a detached container", ""},
+    {"logs", cmd_logs, "CONTAINER", "print the output of a container",
+     "  -f, --follow              wait for more output until the container stops\n"
+     "  -n, --tail N|all          only the last N lines (default all)\n"
+     "      --since TIME          only lines since TIME (RFC 3339, unix seconds, or a\n"
+     "                            duration such as 10m before now)\n"
+     "  -t, --timestamps          print each line's time first\n"},
     {"inspect", cmd_inspect, "CONTAINER...", "print containers as a JSON array",
      "  -f, --format TEMPLATE     a Go template for each container ({{.State.Status}},\n"
      "                            {{json .Config}}, {{index .Config.Labels \"k\"}} ...)\n"},
@@ -224,6 +242,18 @@ int cmd_version(struct cli *cli, int argc, char **argv, struct vessel_error *err
   return 0;
 }
 
+/* Our path, for the monitor program beside us and its health probes: the
+ * re-exec of selfclone_ensure hides it from /proc/self/exe. */
+static void export_self_path(void)
+{
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 1 || getenv("VESSEL_EXE"))
+    return;
+  exe[n] = '\0';
+  setenv("VESSEL_EXE", exe, 0);
+}
+
 /* The commands that run the runtime in-process, "container <verb>" too. */
 static bool enters_container(int argc, char **argv)
 {
@@ -295,6 +325,7 @@ int main(int argc, char **argv)
       continue;
     struct vessel_error err = {0};
     /* these enter a container from this process: not as the host's binary */
+    export_self_path();
     if (enters_container(argc - cmd_index, argv + cmd_index) && selfclone_ensure(argv, &err) < 0) {
       log_error("%s", err.msg);
       return CLI_EXIT_FAILED;

@@ -309,7 +309,7 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
     return NULL;
   json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)in->uid, "gid", (json_int_t)in->gid);
   json_t *process =
-      json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:b}", "terminal", 0, "user", user, "args",
+      json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:b}", "terminal", o->mon.tty, "user", user, "args",
                 strv_json((const char *const *)args), "env", strv_json((const char *const *)env),
                 "cwd", cwd, "capabilities", caps, "noNewPrivileges", 0);
   json_t *root =

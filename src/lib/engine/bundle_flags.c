@@ -25,11 +25,6 @@
 #define DEVICE_WALK_DEPTH 4
 #define CPU_PERIOD_DEFAULT 100000
 
-int bundle_volume_path(const char *root, const char *name, char **out)
-{
-  return asprintf(out, "%s/volumes/%s/_data", root, name) < 0 ? -1 : 0;
-}
-
 static json_t *mount_json(const char *dst, const char *type, const char *src, json_t *opts)
 {
   return json_pack("{s:s, s:s, s:s, s:o}", "destination", dst, "type", type, "source", src,

@@ -139,6 +139,9 @@ static int load(struct engine *e, const char *id, struct engine_container *c,
     return vessel_error_set(err, errno, "no container `%s`", id);
   if (record_load(dfd, c, err) < 0)
     return vessel_error_prefix(err, "container `%.12s`", id);
+  /* a monitor killed in its back-off restarts nothing */
+  if (c->restarting && !engine_container_busy(dfd, NULL))
+    c->restarting = false;
   if (c->state != ENGINE_RUNNING && c->state != ENGINE_PAUSED)
     return 0;
   enum container_status st = CONTAINER_STOPPED;
@@ -289,6 +292,8 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
     }
     struct runtime_ctx ctx = {.state_root = e->runtime_root};
     struct vessel_error kerr = {0};
+    if (dfd >= 0 && c.mon.restart != ENGINE_RESTART_NO)
+      engine_mark_stopped(dfd); /* no restart policy brings it back */
     if (runtime_kill(&ctx, c.id, SIGKILL, true, &kerr) < 0)
       log_debug("kill `%s`: %s", c.id, kerr.msg);
     /* a frozen process takes its SIGKILL only once thawed */

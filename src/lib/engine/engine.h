@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "image/image.h"
 #include "util/error.h"
@@ -75,6 +76,27 @@ struct engine_bind {
   bool readonly;
 };
 
+/* The monitor's part of a container (monitor.c, logfile.c, policy.c): its
+ * terminal, log rotation, restart policy and health check. Kept in the
+ * record; zero is docker's default except where noted. */
+enum engine_restart {
+  ENGINE_RESTART_NO,
+  ENGINE_RESTART_ON_FAILURE,
+  ENGINE_RESTART_ALWAYS,
+  ENGINE_RESTART_UNLESS_STOPPED,
+};
+struct engine_monitor_opts {
+  bool tty;               /* -t: a pty the monitor (or the runtime) holds */
+  bool interactive;       /* -i: stdin stays open */
+  long long log_max_size; /* --log-opt max-size, bytes; 0 = unlimited */
+  int log_max_file;       /* --log-opt max-file; 0 = 1 */
+  enum engine_restart restart;
+  int restart_max;  /* on-failure:N; 0 = unlimited */
+  char *health_cmd; /* run as `sh -c CMD`; NULL: none */
+  long long health_interval_ms, health_timeout_ms, health_start_period_ms; /* 0: 30s, 30s, 0 */
+  int health_retries;                                                      /* 0: 3 */
+};
+
 /* What `vessel run` asks for; every field optional except image. */
 struct engine_run_opts {
   const char *image;
@@ -117,6 +139,11 @@ struct engine_run_opts {
   bool no_new_privileges;
   const char *seccomp_profile; /* a docker seccomp profile file */
   bool init;                   /* tini as pid 1 */
+
+  /* the monitor's: -t -i --log-opt --restart --health-*; --no-healthcheck
+   * also drops the image's check */
+  struct engine_monitor_opts mon;
+  bool no_healthcheck;
 };
 
 /* Sizes as docker reads them: "128m", "1g", "4096" (b, k, m, g suffixes). */
@@ -141,6 +168,13 @@ int engine_open_output(struct engine *e, const struct engine_container *c,
 /* PAUSED is read from the runtime when a record says running; it is never
  * the only truth kept on disk. */
 enum engine_state { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_PAUSED, ENGINE_EXITED };
+
+#define ENGINE_HEALTH_LOG 5 /* results kept, as docker */
+struct engine_health_result {
+  char *start, *end; /* RFC 3339 */
+  int exit_code;     /* -1: timed out or could not run */
+  char *output;
+};
 
 struct engine_container {
   char id[65];
@@ -167,6 +201,16 @@ struct engine_container {
   bool stop_timeout_set;
   struct engine_mount *mounts;
   size_t n_mounts;
+
+  /* the monitor's: its options and what it keeps of restarts and health */
+  struct engine_monitor_opts mon;
+  int restart_count;
+  bool stopped_by_user; /* stop, kill or rm -f: no restart policy undoes it */
+  bool restarting;      /* exited, its monitor waiting out the back-off */
+  char *health_status;  /* starting, healthy, unhealthy; NULL without a check */
+  int health_failing_streak;
+  struct engine_health_result health_log[ENGINE_HEALTH_LOG]; /* oldest first */
+  size_t n_health_log;
 };
 
 const char *engine_state_name(enum engine_state s);
@@ -235,6 +279,7 @@ struct engine_exec_opts {
   const char *user;    /* UID[:GID] or names from the container's /etc/passwd */
   const char *workdir; /* absolute */
   bool detach;
+  bool tty; /* -t: a pty relayed to our stdio by the runtime */
 };
 
 /* exec: a new process in a running container. Returns its exit code, or
@@ -279,3 +324,32 @@ int engine_remove_with_volumes(struct engine *e, const char *ref, bool force, bo
  * engine_start. 0 with id filled, -1 with err (nothing left behind). */
 int engine_create(struct engine *e, const struct engine_run_opts *o, char id[65],
                   struct vessel_error *err);
+
+/* Monitor options from their docker spellings (policy.c): "on-failure:3",
+ * durations "1m30s" / "500ms" / "2h", --since "2026-11-30T13:00:00Z",
+ * "1700000000.5" or a duration ago. */
+int engine_parse_restart(const char *s, enum engine_restart *policy, int *max,
+                         struct vessel_error *err);
+const char *engine_restart_name(enum engine_restart r);
+int engine_parse_duration_ms(const char *s, long long *ms, struct vessel_error *err);
+int engine_parse_since(const char *s, struct timespec *out, struct vessel_error *err);
+/* --log-opt KEY=VALUE (max-size, max-file) into m. */
+int engine_parse_log_opt(const char *kv, struct engine_monitor_opts *m, struct vessel_error *err);
+
+/* logs: the container's json-file log, oldest first (rotated files too). */
+struct engine_logs_opts {
+  long long tail; /* < 0: all */
+  bool since_set;
+  struct timespec since;
+  bool follow; /* then waits for more until the container stops */
+};
+struct engine_log_line {
+  int stream; /* 1 stdout, 2 stderr */
+  struct timespec time;
+  const char *text; /* with its newline, if it had one */
+  size_t len;
+};
+/* fn returns < 0 to stop (its error is then the result). */
+int engine_logs(struct engine *e, const char *ref, const struct engine_logs_opts *o,
+                int (*fn)(const struct engine_log_line *l, void *data), void *data,
+                struct vessel_error *err);

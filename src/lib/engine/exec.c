@@ -94,7 +94,7 @@ static int build_process(struct engine *e, const struct engine_container *c,
   for (size_t i = 0; i < n; i++)
     if (!(args[i] = strdup(o->cmd[i])))
       return vessel_error_set(err, ENOMEM, "exec");
-  p->terminal = false;
+  p->terminal = o->tty;
   if (o->workdir) {
     char *cwd = strdup(o->workdir);
     if (!cwd)
@@ -115,6 +115,9 @@ int engine_exec(struct engine *e, const char *ref, const struct engine_exec_opts
 {
   if (!o->cmd || !o->cmd[0])
     return vessel_error_set(err, 0, "exec: missing command");
+  if (o->tty && o->detach)
+    return vessel_error_set(err, 0,
+                            "exec: -t with -d is not supported (nobody would hold the terminal)");
   if (o->workdir && o->workdir[0] != '/')
     return vessel_error_set(err, 0, "exec: --workdir `%s` must be an absolute path", o->workdir);
   struct engine_container c = {0};

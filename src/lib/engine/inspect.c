@@ -42,7 +42,8 @@ char *engine_inspect_json(struct engine *e, const struct engine_container *c,
                         "State", state, "Config", config, "HostConfig", host);
   if (o)
     json_object_set_new(o, "Mounts", inspect_mounts_json(e, c));
-  if (!o) {
+  if (!o || monitor_inspect_json(o, c) < 0) {
+    json_decref(o);
     vessel_error_set(err, ENOMEM, "inspect");
     return NULL;
   }

@@ -156,3 +156,19 @@ void engine_recover_name(struct engine *e, const char *name);
 /* For rm of a ref that finds no container: true when ref named only what
  * a crash left, now removed. */
 bool engine_recover_ref(struct engine *e, const char *ref);
+
+/* The monitor's fields of the record (record_monitor.c), absent in older
+ * records. */
+int monitor_to_json(json_t *o, const struct engine_container *c);
+int monitor_from_json(json_t *o, struct engine_container *c, struct vessel_error *err);
+/* Adds docker's inspect fields of the monitor to the document o: RestartCount,
+ * LogPath, State.Health, Config.Tty/OpenStdin/Healthcheck, HostConfig's
+ * RestartPolicy and LogConfig. */
+int monitor_inspect_json(json_t *o, const struct engine_container *c);
+/* Marks a container stopped by the user (stop, kill, rm -f) in its record,
+ * before it is signalled: its restart policy then leaves it stopped. */
+int engine_mark_stopped(int dirfd);
+/* The container's monitor options: run's flags over the image's
+ * Healthcheck (health_cmd malloc'd; --no-healthcheck drops both). */
+int monitor_opts_merge(struct engine_monitor_opts *out, const struct engine_run_opts *o,
+                       const struct image_config *img, struct vessel_error *err);

@@ -60,6 +60,24 @@ static bool wait_stopped(struct engine *e, const char *id, int dirfd, long ms)
   }
 }
 
+static int set_stop_mark(struct engine_container *c, void *data)
+{
+  (void)data;
+  c->stopped_by_user = true;
+  c->restarting = false; /* a monitor waiting to restart it gives up */
+  return 0;
+}
+
+int engine_mark_stopped(int dirfd)
+{
+  struct vessel_error err = {0};
+  if (record_update(dirfd, set_stop_mark, NULL, NULL, &err) < 0) {
+    log_debug("mark the container stopped: %s", err.msg);
+    return -1;
+  }
+  return 0;
+}
+
 int engine_stop(struct engine *e, const char *ref, int timeout_s, struct vessel_error *err)
 {
   struct engine_container c = {0};
@@ -67,9 +85,14 @@ int engine_stop(struct engine *e, const char *ref, int timeout_s, struct vessel_
     return -1;
   int ret = 0;
   _cleanup_close_ int dfd = -1;
+  /* marked before the signal: the monitor's restart policy must not undo
+   * the stop, nor one waiting out its back-off start it again */
+  if (c.mon.restart != ENGINE_RESTART_NO && (dfd = engine_container_dir(e, c.id, err)) >= 0 &&
+      engine_mark_stopped(dfd) == 0 && !is_up(&c))
+    wait_stopped(e, c.id, dfd, KILL_WAIT_MS);
   if (!is_up(&c))
     goto out;
-  if ((dfd = engine_container_dir(e, c.id, err)) < 0) {
+  if (dfd < 0 && (dfd = engine_container_dir(e, c.id, err)) < 0) {
     ret = -1;
     goto out;
   }
@@ -105,6 +128,12 @@ int engine_kill(struct engine *e, const char *ref, int sig, struct vessel_error 
     return -1;
   int ret = 0;
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
+  if (c.mon.restart != ENGINE_RESTART_NO) {
+    struct vessel_error ignored = {0};
+    _cleanup_close_ int dfd = engine_container_dir(e, c.id, &ignored);
+    if (dfd >= 0)
+      engine_mark_stopped(dfd);
+  }
   if (runtime_kill(&ctx, c.id, sig, false, err) < 0)
     ret = vessel_error_prefix(err, "kill container `%s`", c.name);
   engine_container_clear(&c);

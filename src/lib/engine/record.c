@@ -42,6 +42,13 @@ void engine_container_clear(struct engine_container *c)
   free(c->started_at);
   free(c->finished_at);
   record_flags_clear(c);
+  free(c->mon.health_cmd);
+  free(c->health_status);
+  for (size_t i = 0; i < c->n_health_log && i < ENGINE_HEALTH_LOG; i++) {
+    free(c->health_log[i].start);
+    free(c->health_log[i].end);
+    free(c->health_log[i].output);
+  }
   memset(c, 0, sizeof *c);
 }
 
@@ -105,7 +112,7 @@ char *record_to_json(const struct engine_container *c)
     json_object_set_new(o, "started_at", json_string(c->started_at));
   if (c->finished_at)
     json_object_set_new(o, "finished_at", json_string(c->finished_at));
-  if (record_flags_to_json(o, c) < 0) {
+  if (record_flags_to_json(o, c) < 0 || monitor_to_json(o, c) < 0) {
     json_decref(o);
     return NULL;
   }
@@ -192,7 +199,7 @@ int record_from_json(const char *text, size_t len, struct engine_container *out,
       get_string(o, "user", &c.user, err) < 0 || get_string(o, "hostname", &c.hostname, err) < 0 ||
       get_optional(o, "stop_signal", &c.stop_signal, err) < 0 ||
       get_optional(o, "started_at", &c.started_at, err) < 0 ||
-      get_optional(o, "finished_at", &c.finished_at, err) < 0)
+      get_optional(o, "finished_at", &c.finished_at, err) < 0 || monitor_from_json(o, &c, err) < 0)
     goto out;
   if (record_flags_from_json(o, &c, err) < 0)
     goto out;

@@ -19,6 +19,20 @@ static const char *const mount_types[] = {
     [ENGINE_MOUNT_TMPFS] = "tmpfs",
 };
 
+/* here, not with the run flags: vessel-monitor links the record alone */
+void engine_mount_clear(struct engine_mount *m)
+{
+  free(m->source);
+  free(m->destination);
+  free(m->tmpfs_options);
+  memset(m, 0, sizeof *m);
+}
+
+int bundle_volume_path(const char *root, const char *name, char **out)
+{
+  return asprintf(out, "%s/volumes/%s/_data", root, name) < 0 ? -1 : 0;
+}
+
 void record_flags_clear(struct engine_container *c)
 {
   strv_free(c->labels);

@@ -3,6 +3,7 @@
  * exits, holding the container directory's lock. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/monitor.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
 #include "util/crashpoint.h"
@@ -103,17 +105,6 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
   return 0;
 }
 
-int engine_exec_failure_status(const struct vessel_error *err)
-{
-  if (!strstr(err->msg, "exec `"))
-    return -1;
-  if (err->code == ENOENT)
-    return ENGINE_EXIT_NOT_FOUND;
-  if (err->code == EACCES)
-    return ENGINE_EXIT_CANNOT_EXEC;
-  return -1;
-}
-
 /* Everything before the container starts: the image, the checks of the
  * flags, then the name, the directory, config.json and the record. */
 static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct run_state *s,
@@ -162,6 +153,8 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       !(s->rec.created = engine_now_rfc3339()) || !(s->rec.bundle = strdup(s->dir)))
     return vessel_error_set(err, ENOMEM, "container record");
   s->rec.auto_remove = o->remove;
+  if (monitor_opts_merge(&s->rec.mon, o, &s->img, err) < 0)
+    return -1;
   if (!s->rec.stop_signal && s->img.stop_signal && s->img.stop_signal[0] &&
       !(s->rec.stop_signal = strdup(s->img.stop_signal)))
     return vessel_error_set(err, ENOMEM, "container record");
@@ -199,8 +192,18 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
  * the exit status (126/127 with err filled when the command could not
  * start) or -1 when the engine failed. The record is re-read at each change:
  * rename may have changed it meanwhile. */
-static int run_monitor(struct run_state *s, struct vessel_error *err)
+static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
+                       struct vessel_error *err)
 {
+  /* ours, for the monitor and its probes: read before the namespace, in
+   * which it may no longer resolve */
+  char exe[PATH_MAX];
+  const char *env_exe = getenv("VESSEL_EXE"); /* set by vessel's main: see there */
+  ssize_t n = env_exe ? (ssize_t)strnlen(env_exe, sizeof exe - 1)
+                      : readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (env_exe)
+    memcpy(exe, env_exe, (size_t)n);
+  exe[n > 0 ? n : 0] = '\0';
   if (rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, s->rec.auto_remove, err) < 0)
     return -1;
@@ -214,8 +217,33 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
   crashpoint("start-recorded");
   struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
   struct runtime_create_opts co = {.id = s->rec.id, .bundle = s->dir};
-  int status = 0;
-  int r = runtime_run(&ctx, &co, false, &status, err);
+  int status = 0, r;
+  /* run --rm in the foreground: nobody can read its log afterwards, and it
+   * needs no monitor of ours (the runtime relays the terminal itself) */
+  bool monitored = !foreground || !s->rec.auto_remove || s->rec.mon.health_cmd ||
+                   s->rec.mon.restart != ENGINE_RESTART_NO;
+  if (monitored) {
+    /* what the image gave is in the mount now: the monitor keeps none of it */
+    image_config_free(&s->img);
+    image_info_free(&s->info);
+    strv_free(TAKE_PTR(s->layers));
+    /* detached: the small static vessel-monitor takes over from here */
+    if (!foreground)
+      monitor_exec(s->e, exe, s->dirfd, s->lock, ready_fd ? *ready_fd : -1, s->rec.id, s->made);
+    struct monitor_params mp = {.runtime_root = s->e->runtime_root,
+                                .vessel_exe = exe,
+                                .root = s->e->root,
+                                .runroot = s->e->runroot,
+                                .dirfd = s->dirfd,
+                                .id = s->rec.id,
+                                .bundle = s->dir,
+                                .foreground = foreground,
+                                .mon = &s->rec.mon,
+                                .ready_fd = ready_fd};
+    r = monitor_run(&mp, &status, err);
+  } else {
+    r = runtime_run(&ctx, &co, false, &status, err);
+  }
   umount2(s->rootfs, MNT_DETACH);
   crashpoint("start-exited");
   if (r < 0) {
@@ -224,8 +252,10 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
     runtime_delete(&ctx, s->rec.id, true, &derr);
   }
   struct vessel_error serr = {0};
-  /* rm -f may have taken the directory away: nothing left to record */
-  if (record_set_state(s->dirfd, ENGINE_EXITED, status < 0 ? ENGINE_EXIT_FAILED : status, &s->rec,
+  /* rm -f may have taken the directory away: nothing left to record; a
+   * monitor recorded each exit itself */
+  if ((!monitored || r < 0) &&
+      record_set_state(s->dirfd, ENGINE_EXITED, status < 0 ? ENGINE_EXIT_FAILED : status, &s->rec,
                        &serr) < 0)
     log_debug("%s", serr.msg);
   crashpoint("start-exit-recorded");
@@ -237,6 +267,14 @@ static int run_monitor(struct run_state *s, struct vessel_error *err)
     strv_free(s->vols_made);
     s->vols_made = NULL;
   }
+  if (monitored && s->made) {
+    /* rm -f may have removed it meanwhile: only what is still ours goes */
+    struct engine_container now = {0};
+    struct vessel_error lerr = {0};
+    if (record_load(s->dirfd, &now, &lerr) < 0)
+      s->made = false;
+    engine_container_clear(&now);
+  }
   return status;
 }
 
@@ -245,21 +283,9 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
   struct run_state s = {.e = e, .dirfd = -1, .lock = -1, .vol_lock = -1};
   int ret = run_prepare(e, o, &s, err);
   if (ret == 0)
-    ret = run_monitor(&s, err);
+    ret = run_monitor(&s, true, NULL, err);
   run_state_clear(&s);
   return ret;
-}
-
-/* What the monitor tells the waiting command: nothing when the container
- * started (or ran to its end), else one status byte and the error text. */
-static void monitor_report(int fd, int status, const struct vessel_error *err)
-{
-  char buf[1 + VESSEL_ERROR_MAX];
-  buf[0] = (char)(status < 0 ? ENGINE_EXIT_FAILED : status);
-  size_t n = strnlen(err->msg, VESSEL_ERROR_MAX - 1);
-  memcpy(buf + 1, err->msg, n);
-  if (write(fd, buf, n + 1) < 0)
-    log_debug("report to the waiting command: %s", strerror(errno));
 }
 
 /* True once the container's command runs: its init is running and no
@@ -324,12 +350,10 @@ static int monitor_killed(pid_t pid, const char *name, struct vessel_error *err)
 static int spawn_monitor(struct run_state *s, struct vessel_error *err)
 {
   int ret = -1;
-  _cleanup_close_ int log_fd = -1, null_fd = -1, rd = -1, wr = -1;
-  log_fd =
-      openat(s->dirfd, ENGINE_OUTPUT, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-  null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int null_fd = -1, rd = -1, wr = -1;
+  null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   int p[2];
-  if (log_fd < 0 || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
+  if (null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
     return vessel_error_set(err, errno, "set up the monitor of `%s`", s->rec.id);
   rd = p[0];
   wr = p[1];
@@ -337,15 +361,16 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
   if (pid < 0)
     return vessel_error_set(err, errno, "fork the monitor of `%s`", s->rec.id);
   if (pid == 0) {
-    /* the monitor: its own session, the container's output to its log */
+    /* the monitor: its own session; the container's output goes to its
+     * log through the monitor */
     close(TAKE_FD(rd));
     close_inherited_fds();
     setsid();
-    if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+    if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
       _exit(ENGINE_EXIT_FAILED);
     struct vessel_error merr = {0};
-    int status = run_monitor(s, &merr);
-    if (status < 0 || merr.msg[0])
+    int status = run_monitor(s, false, &wr, &merr);
+    if (wr >= 0 && (status < 0 || merr.msg[0]))
       monitor_report(wr, status, &merr);
     run_state_clear(s);
     _exit(status < 0 ? ENGINE_EXIT_FAILED : 0);
@@ -398,7 +423,7 @@ int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char 
 int run_create(struct engine *e, const struct engine_run_opts *o, char id[65],
                struct vessel_error *err)
 {
-  struct run_state s = {.e = e, .dirfd = -1, .lock = -1};
+  struct run_state s = {.e = e, .dirfd = -1, .lock = -1, .vol_lock = -1};
   int ret = run_prepare(e, o, &s, err);
   if (ret == 0) {
     memcpy(id, s.rec.id, 65);
@@ -406,6 +431,14 @@ int run_create(struct engine *e, const struct engine_run_opts *o, char id[65],
   }
   run_state_clear(&s);
   return ret;
+}
+
+static int clear_stop_mark(struct engine_container *c, void *data)
+{
+  (void)data;
+  c->stopped_by_user = false;
+  c->restart_count = 0;
+  return 0;
 }
 
 int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_error *err)
@@ -449,7 +482,10 @@ int engine_start(struct engine *e, const char *ref, bool attach, struct vessel_e
   struct runtime_ctx ctx = {.state_root = e->runtime_root};
   struct vessel_error ignored = {0};
   runtime_delete(&ctx, s.rec.id, true, &ignored);
-  ret = attach ? run_monitor(&s, err) : spawn_monitor(&s, err);
+  /* a start by the user: what stop or kill marked is over */
+  if (record_update(s.dirfd, clear_stop_mark, NULL, &s.rec, err) < 0)
+    goto out;
+  ret = attach ? run_monitor(&s, true, NULL, err) : spawn_monitor(&s, err);
 out:
   run_state_clear(&s);
   return ret;

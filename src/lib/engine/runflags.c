@@ -17,14 +17,6 @@
 #define ENV_FILE_MAX_VARS 65536
 #define MOUNT_SPEC_MAX 8192
 
-void engine_mount_clear(struct engine_mount *m)
-{
-  free(m->source);
-  free(m->destination);
-  free(m->tmpfs_options);
-  memset(m, 0, sizeof *m);
-}
-
 /* container names' rule, in a volume's words */
 static int volume_name_check(const char *name, struct vessel_error *err)
 {

@@ -24,6 +24,11 @@ struct image_config {
   char *user;
   char **labels; /* "key=value", NULL-terminated, may be NULL */
   char *stop_signal;
+  /* Healthcheck: Test as docker keeps it (["CMD-SHELL", cmd], ["CMD", args...]
+   * or ["NONE"]; NULL when the image has none), durations in ns, 0 unset */
+  char **health_test;
+  long long health_interval_ns, health_timeout_ns, health_start_period_ns;
+  int health_retries;
 };
 
 struct image_info {

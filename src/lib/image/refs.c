@@ -111,6 +111,7 @@ void image_config_free(struct image_config *c)
   free(c->working_dir);
   free(c->user);
   free(c->stop_signal);
+  strv_free(c->health_test);
   *c = (struct image_config){0};
 }
 
@@ -156,6 +157,15 @@ static int parse_config(json_t *cfg, struct image_config *c, struct vessel_error
       str_from_json(json_object_get(cc, "User"), &c->user) < 0 ||
       str_from_json(json_object_get(cc, "StopSignal"), &c->stop_signal) < 0)
     goto fail;
+  json_t *hc = json_object_get(cc, "Healthcheck");
+  if (json_is_object(hc)) {
+    if (strv_from_json(json_object_get(hc, "Test"), &c->health_test) < 0)
+      goto fail;
+    c->health_interval_ns = json_integer_value(json_object_get(hc, "Interval"));
+    c->health_timeout_ns = json_integer_value(json_object_get(hc, "Timeout"));
+    c->health_start_period_ns = json_integer_value(json_object_get(hc, "StartPeriod"));
+    c->health_retries = (int)json_integer_value(json_object_get(hc, "Retries"));
+  }
   json_t *labels = json_object_get(cc, "Labels");
   if (json_is_object(labels)) {
     c->labels = calloc(json_object_size(labels) + 1, sizeof *c->labels);

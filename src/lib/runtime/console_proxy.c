@@ -28,10 +28,12 @@ int console_receive_master(int sock, struct vessel_error *err)
   return fd;
 }
 
+/* From our stdin, or our stdout when stdin is no terminal (run -t without
+ * -i reads /dev/null but still shows a terminal of the caller's size). */
 static void copy_winsize(int from, int to)
 {
   struct winsize ws;
-  if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+  if (ioctl(from, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
     ioctl(to, TIOCSWINSZ, &ws);
 }
 
@@ -68,8 +70,8 @@ int console_proxy_wait(pid_t pid, int pidfd, int master)
     struct termios t = saved;
     cfmakeraw(&t);
     tcsetattr(0, TCSANOW, &t);
-    copy_winsize(0, master);
   }
+  copy_winsize(0, master);
   struct pollfd pfd[4] = {{.fd = master, .events = POLLIN},
                           {.fd = 0, .events = POLLIN},
                           {.fd = sigfd, .events = POLLIN},

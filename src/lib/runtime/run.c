@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -72,24 +73,35 @@ static void run_poststart(const struct runtime_ctx *ctx, const char *id)
   spec_free(s);
 }
 
-/* Starts a container created in run mode, waits for it and deletes it. */
-static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool keep,
-                          const struct created_container *cc, int *status, struct vessel_error *err)
+/* Lets a container created in run mode exec its process: 0 once it runs,
+ * -1 when it could not be executed (err has why). */
+static int run_handshake(const struct runtime_ctx *ctx, const char *id,
+                         const struct created_container *cc, struct vessel_error *err)
 {
   struct vessel_error ignore;
   if (sync_send(cc->sync_fd, SYNC_START, -1, err) < 0)
-    goto fail;
+    return -1;
   /* the sync socket closes on execve: EOF means the process runs; an error
    * message means it could not be executed */
   struct sync_msg m;
   if (sync_recv(cc->sync_fd, &m, NULL, &ignore) == 0 && m.type == SYNC_ERROR) {
     err->code = m.code;
     memcpy(err->msg, m.text, sizeof err->msg);
-    goto fail;
+    return -1;
   }
   crashpoint("runtime-started");
   if (cc->has_poststart)
     run_poststart(ctx, id);
+  return 0;
+}
+
+/* Starts a container created in run mode, waits for it and deletes it. */
+static int run_foreground(const struct runtime_ctx *ctx, const char *id, bool keep,
+                          const struct created_container *cc, int *status, struct vessel_error *err)
+{
+  struct vessel_error ignore;
+  if (run_handshake(ctx, id, cc, err) < 0)
+    goto fail;
   if (cc->console_master >= 0)
     *status = console_proxy_wait(cc->pid, cc->pidfd, cc->console_master);
   else
@@ -152,4 +164,53 @@ int runtime_create(const struct runtime_ctx *ctx, const struct runtime_create_op
     return -1;
   created_container_release(&cc);
   return 0;
+}
+
+int runtime_run_start(const struct runtime_ctx *ctx, const struct runtime_create_opts *o,
+                      struct runtime_started *out, struct vessel_error *err)
+{
+  struct created_container *cc = calloc(1, sizeof *cc);
+  if (!cc)
+    return vessel_error_set(err, ENOMEM, "run `%s`", o->id);
+  if (container_create(ctx, o, INIT_MODE_RUN, cc, err) < 0) {
+    free(cc);
+    return -1;
+  }
+  if (run_handshake(ctx, o->id, cc, err) < 0) {
+    struct vessel_error ignore;
+    runtime_delete(ctx, o->id, true, &ignore);
+    waitpid(cc->pid, NULL, 0);
+    created_container_release(cc);
+    free(cc);
+    return -1;
+  }
+  close(cc->sync_fd);
+  cc->sync_fd = -1;
+  out->pid = cc->pid;
+  out->pidfd = cc->pidfd;
+  out->console_master = cc->console_master;
+  out->priv = cc;
+  return 0;
+}
+
+int runtime_run_finish(const struct runtime_ctx *ctx, const char *id, struct runtime_started *rs,
+                       struct vessel_error *err)
+{
+  struct created_container *cc = rs->priv;
+  int r;
+  if (cc && !cc->has_poststop && cc->cg) {
+    r = cgroup_destroy(cc->cg, true, err);
+    if (r == 0)
+      r = record_remove(ctx, id, err);
+  } else {
+    r = runtime_delete(ctx, id, true, err);
+  }
+  if (cc) {
+    /* the caller may have closed or kept these: they are its own now */
+    cc->pidfd = cc->console_master = -1;
+    created_container_release(cc);
+    free(cc);
+  }
+  rs->priv = NULL;
+  return r;
 }

@@ -64,6 +64,23 @@ int runtime_run(const struct runtime_ctx *ctx, const struct runtime_create_opts 
 
 int runtime_start(const struct runtime_ctx *ctx, const char *id, struct vessel_error *err);
 
+/* run in two steps, for a caller with an event loop of its own (the
+ * engine's monitor): start returns once the process runs (its exec done; a
+ * child of the caller, which reaps it), with a pidfd and, when
+ * process.terminal is set and no console socket is given, the pty master.
+ * Both fds become the caller's. finish deletes the container once it has
+ * been reaped. */
+struct runtime_started {
+  pid_t pid;
+  int pidfd;
+  int console_master; /* -1 without a terminal */
+  void *priv;
+};
+int runtime_run_start(const struct runtime_ctx *ctx, const struct runtime_create_opts *o,
+                      struct runtime_started *out, struct vessel_error *err);
+int runtime_run_finish(const struct runtime_ctx *ctx, const char *id, struct runtime_started *rs,
+                       struct vessel_error *err);
+
 /* The state document of the runtime-spec, as JSON text (malloc'd). */
 int runtime_state_json(const struct runtime_ctx *ctx, const char *id, char **json,
                        struct vessel_error *err);
