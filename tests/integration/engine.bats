@@ -51,7 +51,7 @@ cgroup_dirs_of() {
   [[ ${lines[4]} == box ]]
   # a name from the image's /etc/passwd, with its primary group
   run v run --rm -u nobody busybox id
-  [[ $output == "uid=65534 gid=65534"* ]]
+  [[ $output == "uid=65534(nobody) gid=65534(nogroup)"* ]]
   run v run --rm -u nosuchuser busybox id
   [[ $status -eq 125 && $output == *nosuchuser* ]]
   # default: root, in /, with the short id as host name

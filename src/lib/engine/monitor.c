@@ -695,6 +695,10 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
   /* the command that started us returns now, even if a restart policy
    * keeps this container from ever being seen running */
   if (p->ready_fd && *p->ready_fd >= 0) {
+    /* one zero byte says "started": the end of the pipe without it means
+     * that the monitor died (see spawn_monitor) */
+    if (write(*p->ready_fd, "", 1) < 0)
+      log_debug("report the start: %s", strerror(errno));
     close(*p->ready_fd);
     *p->ready_fd = -1;
   }

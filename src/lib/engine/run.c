@@ -384,7 +384,11 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
     if (n > 0) {
       char buf[1 + VESSEL_ERROR_MAX];
       ssize_t got = read(rd, buf, sizeof buf - 1);
-      if (got <= 0) { /* the monitor is done: the container started and ended */
+      if (got == 1 && buf[0] == 0) { /* started; the monitor goes on */
+        ret = 0;
+        break;
+      }
+      if (got <= 0) { /* the monitor ended without a word: was it killed? */
         ret = monitor_killed(pid, s->rec.name, err);
         break;
       }
