@@ -5,6 +5,7 @@
  *   vessel-monitor ID DIRFD LOCKFD READYFD RUNTIME_ROOT VESSEL ROOT RUNROOT made|started */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -50,6 +51,31 @@ static void destroy(const char *runtime_root, const char *root, const char *id, 
     name_release(names, name, id);
 }
 
+/* --rm also takes the container's anonymous volumes: that is vessel's
+ * volume code, not ours, so vessel does it in our place (we are done). */
+static void remove_anonymous_volumes(const char *vessel, const char *root, const char *runroot,
+                                     const struct engine_container *c)
+{
+  char **args = calloc(c->n_mounts + 8, sizeof *args);
+  if (!args)
+    return;
+  size_t n = 0;
+  args[n++] = "vessel";
+  args[n++] = "--root";
+  args[n++] = (char *)root;
+  args[n++] = "--runroot";
+  args[n++] = (char *)runroot;
+  args[n++] = "volume";
+  args[n++] = "rm";
+  size_t first = n;
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (c->mounts[i].type == ENGINE_MOUNT_VOLUME && c->mounts[i].anonymous && c->mounts[i].source)
+      args[n++] = c->mounts[i].source;
+  if (n > first)
+    execv(vessel, args);
+  free(args);
+}
+
 int main(int argc, char **argv)
 {
   if (argc != 10 || !engine_id_valid(argv[1])) {
@@ -93,8 +119,10 @@ int main(int argc, char **argv)
   }
   engine_container_clear(&rec);
   /* by the name it has now: rename may have changed it */
-  if (remove && record_load(dirfd, &rec, &err) == 0)
+  if (remove && record_load(dirfd, &rec, &err) == 0) {
     destroy(argv[5], argv[7], id, rec.name);
+    remove_anonymous_volumes(argv[6], argv[7], argv[8], &rec);
+  }
   engine_container_clear(&rec);
   return 0;
 }

@@ -99,6 +99,14 @@ left() { ls "$T/root/containers" "$T/root/names" "$T/root/volumes" 2>/dev/null |
   [[ $output == x ]]
   run -0 v volume ls -q
   [[ -z $output ]]
+  # detached, its monitor removes the container and has vessel remove the volume
+  run -0 v run -d --rm --name d1 -v /scratch busybox true
+  for _ in $(seq 100); do
+    [[ -z $(v volume ls -q) && -z $(v ps -aq) ]] && break
+    sleep 0.1
+  done
+  run -0 v volume ls -q
+  [[ -z $output ]]
   run -0 v run --name a1 -v /scratch busybox true
   run -0 v volume ls -q
   [[ $output =~ ^[0-9a-f]{64}$ ]]
