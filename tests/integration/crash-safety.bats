@@ -20,7 +20,7 @@ teardown_file() { engine_suite_teardown; }
 crash() { # POINT ARGS...
   local point=$1
   shift
-  VESSEL_TEST_CRASH=$point timeout 60 "${VR[@]}" "$@"
+  VESSEL_TEST_CRASH=$point timeout -k 10 60 "${VR[@]}" "$@"
 }
 
 # the ids under this test's root right now, kept for the final checks

@@ -176,6 +176,7 @@ int runtime_run_start(const struct runtime_ctx *ctx, const struct runtime_create
     free(cc);
     return -1;
   }
+  crashpoint("runtime-created");
   if (run_handshake(ctx, o->id, cc, err) < 0) {
     struct vessel_error ignore;
     runtime_delete(ctx, o->id, true, &ignore);

@@ -47,4 +47,4 @@ teardown() {
   done
 }
 
-v() { timeout 60 "${VR[@]}" "$@"; }
+v() { timeout -k 10 60 "${VR[@]}" "$@"; }
