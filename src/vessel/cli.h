@@ -110,8 +110,6 @@ int cli_run_monitor_opt(int c, const char *arg, struct engine_run_opts *o,
 /* After the flags: conflicts, and stdin from /dev/null without -i. */
 int cli_run_monitor_check(struct engine_run_opts *o, bool detach, struct vessel_error *err);
 
-/* ps STATUS of a running container as docker's: "Up 3 seconds (healthy)"
- * (buf holds 64 bytes). */
-const char *cli_status_up(const struct engine_container *c, char *buf);
-/* "Restarting (1) 2 seconds ago": exited, its policy about to start it again. */
-const char *cli_status_restarting(const struct engine_container *c, char *buf);
+/* docker's STATUS of a container (cli_status.c): "Up 3 seconds (healthy)",
+ * "Exited (0) 2 minutes ago", "Restarting (1) 1 second ago"... */
+const char *cli_status_text(const struct engine_container *c, char *buf, size_t size);

@@ -69,25 +69,6 @@ void ps_select(struct engine *e, const struct ps_opts *po, struct engine_contain
   *n = k;
 }
 
-static void status_text(const struct engine_container *c, char *buf, size_t size)
-{
-  char ago[64];
-  switch (c->state) {
-  case ENGINE_CREATED:
-    snprintf(buf, size, "Created");
-    break;
-  case ENGINE_RUNNING:
-  case ENGINE_PAUSED:
-    cli_human_duration(cli_seconds_since(c->started_at), ago, sizeof ago);
-    snprintf(buf, size, "Up %s%s", ago, c->state == ENGINE_PAUSED ? " (Paused)" : "");
-    break;
-  case ENGINE_EXITED:
-    cli_human_duration(cli_seconds_since(c->finished_at), ago, sizeof ago);
-    snprintf(buf, size, "Exited (%d) %s ago", c->exit_code, ago);
-    break;
-  }
-}
-
 static char *command_text(char *const *cmd, bool no_trunc)
 {
   char *buf = NULL;
@@ -128,7 +109,7 @@ static json_t *row_json(struct engine *e, const struct engine_container *c, bool
   char status[128], created_at[64] = "", running_for[80];
   _cleanup_free_ char *cmd = command_text(c->cmd, no_trunc);
   _cleanup_free_ char *labels = labels_text(e, c);
-  status_text(c, status, sizeof status);
+  cli_status_text(c, status, sizeof status);
   char dur[64];
   cli_human_duration(cli_seconds_since(c->created), dur, sizeof dur);
   snprintf(running_for, sizeof running_for, "%s ago", dur);

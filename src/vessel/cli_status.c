@@ -1,66 +1,49 @@
-/* docker's words for how long a container has been up, and its health. */
+/* docker's STATUS words for a container: Created, Up 3 seconds (healthy),
+ * Up 2 minutes (Paused), Restarting (1) 4 seconds ago, Exited (0) 1 hour ago. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "cli_format.h"
 
-/* units.HumanDuration of docker's go-units. */
-static void human_duration(long long s, char *buf, size_t n)
+/* "3 seconds" since t, or "" when t is unknown */
+static void since(const char *t, char *buf, size_t size)
 {
-  if (s < 1)
-    snprintf(buf, n, "Less than a second");
-  else if (s == 1)
-    snprintf(buf, n, "1 second");
-  else if (s < 60)
-    snprintf(buf, n, "%lld seconds", s);
-  else if (s / 60 == 1)
-    snprintf(buf, n, "About a minute");
-  else if (s < 3600)
-    snprintf(buf, n, "%lld minutes", s / 60);
-  else if (s / 3600 == 1)
-    snprintf(buf, n, "About an hour");
-  else if (s < 48 * 3600)
-    snprintf(buf, n, "%lld hours", s / 3600);
-  else if (s < 7 * 24 * 3600 * 2)
-    snprintf(buf, n, "%lld days", s / (24 * 3600));
-  else if (s < 30 * 24 * 3600 * 3)
-    snprintf(buf, n, "%lld weeks", s / (7 * 24 * 3600));
-  else if (s < 365 * 24 * 3600 * 2)
-    snprintf(buf, n, "%lld months", s / (30 * 24 * 3600));
+  long long s = cli_seconds_since(t);
+  if (s < 0)
+    buf[0] = '\0';
   else
-    snprintf(buf, n, "%lld years", s / (365 * 24 * 3600));
+    cli_human_duration(s, buf, size);
 }
 
-const char *cli_status_up(const struct engine_container *c, char *buf)
+const char *cli_status_text(const struct engine_container *c, char *buf, size_t size)
 {
-  char since[32] = "";
-  struct timespec started, now;
-  struct vessel_error ignored;
-  if (c->started_at && engine_parse_since(c->started_at, &started, &ignored) == 0) {
-    clock_gettime(CLOCK_REALTIME, &now);
-    human_duration((long long)(now.tv_sec - started.tv_sec), since, sizeof since);
+  char d[48];
+  switch (c->state) {
+  case ENGINE_CREATED:
+    snprintf(buf, size, "Created");
+    break;
+  case ENGINE_RUNNING:
+  case ENGINE_PAUSED: {
+    since(c->started_at, d, sizeof d);
+    const char *h = c->health_status;
+    bool starting = h && strcmp(h, "starting") == 0;
+    snprintf(buf, size, "Up%s%s%s%s%s%s", d[0] ? " " : "", d,
+             c->state == ENGINE_PAUSED ? " (Paused)" : "",
+             !h         ? ""
+             : starting ? " (health: "
+                        : " (",
+             h ? h : "", h ? ")" : "");
+    break;
   }
-  const char *h = c->health_status;
-  bool starting = h && strcmp(h, "starting") == 0;
-  snprintf(buf, 64, "Up%s%s%s%s%s", since[0] ? " " : "", since,
-           !h         ? ""
-           : starting ? " (health: "
-                      : " (",
-           h ? h : "", h ? ")" : "");
-  return buf;
-}
-
-const char *cli_status_restarting(const struct engine_container *c, char *buf)
-{
-  char ago[32] = "";
-  struct timespec finished, now;
-  struct vessel_error ignored;
-  if (c->finished_at && engine_parse_since(c->finished_at, &finished, &ignored) == 0) {
-    clock_gettime(CLOCK_REALTIME, &now);
-    human_duration((long long)(now.tv_sec - finished.tv_sec), ago, sizeof ago);
+  case ENGINE_EXITED:
+    since(c->finished_at, d, sizeof d);
+    if (c->exit_code < 0 && !c->restarting)
+      snprintf(buf, size, "Exited (unknown)");
+    else
+      snprintf(buf, size, "%s (%d)%s%s%s", c->restarting ? "Restarting" : "Exited", c->exit_code,
+               d[0] ? " " : "", d, d[0] ? " ago" : "");
+    break;
   }
-  snprintf(buf, 64, "Restarting (%d)%s%s%s", c->exit_code, ago[0] ? " " : "", ago,
-           ago[0] ? " ago" : "");
   return buf;
 }

@@ -10,40 +10,9 @@
 #include "cli_ps.h"
 #include "util/cleanup.h"
 
-static void print_command(char *const *cmd, int width)
-{
-  char buf[256] = "";
-  size_t n = 0;
-  for (size_t i = 0; cmd && cmd[i] && n < sizeof buf - 1; i++)
-    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", cmd[i]);
-  if (n >= sizeof buf)
-    n = sizeof buf - 1;
-  if (width > 3 && strlen(buf) > (size_t)width)
-    memcpy(buf + width - 3, "...", 4);
-  char quoted[sizeof buf + 2];
-  snprintf(quoted, sizeof quoted, "\"%s\"", buf);
-  printf("%-*s", width + 4, quoted);
-}
-
-static const char *status_text(const struct engine_container *c, char buf[64])
-{
-  switch (c->state) {
-  case ENGINE_CREATED:
-    return "Created";
-  case ENGINE_RUNNING:
-    return cli_status_up(c, buf);
-  case ENGINE_PAUSED:
-    return "Up (Paused)";
-  case ENGINE_EXITED:
-    if (c->restarting)
-      return cli_status_restarting(c, buf);
-    if (c->exit_code < 0)
-      return "Exited (unknown)";
-    snprintf(buf, 64, "Exited (%d)", c->exit_code);
-    return buf;
-  }
-  return "Unknown";
-}
+/* docker's default `ps` table */
+#define PS_TABLE                                                                                   \
+  "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
 int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
@@ -91,6 +60,11 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
     goto out;
   all = all || po.last >= 0 || engine_filters_want_all(po.filters);
   ps_select(e, &po, v, &n, all);
+  if (!quiet && po.format.kind == CLI_FORMAT_TABLE &&
+      cli_format_parse("ps", PS_TABLE, &po.format, err) < 0) {
+    engine_list_free(v, n);
+    goto out;
+  }
   if (!quiet && po.format.kind == CLI_FORMAT_TEMPLATE) {
     ret = ps_print_template(e, &po, v, n, err);
     engine_list_free(v, n);
@@ -98,16 +72,13 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   }
   if (json)
     printf("[");
-  else if (!quiet)
-    printf("%-14s%-20s%-22s%-32s%-20s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
-           "NAMES");
   bool first = true;
   for (size_t i = 0; i < n; i++) {
     const struct engine_container *ct = &v[i];
-    char sbuf[64];
+    char sbuf[96];
     if (quiet && !json) {
       printf("%.*s\n", po.no_trunc ? 64 : 12, ct->id);
-    } else if (json) {
+    } else {
       printf("%s\n  {\"Id\": \"%s\", \"Names\": [\"", first ? "" : ",", ct->id);
       cli_json_escape(ct->name);
       printf("\"], \"Image\": \"");
@@ -119,11 +90,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
         printf("\"");
       }
       printf("], \"Created\": \"%s\", \"State\": \"%s\", \"ExitCode\": %d, \"Status\": \"%s\"}",
-             ct->created, engine_state_name(ct->state), ct->exit_code, status_text(ct, sbuf));
-    } else {
-      printf("%-14.*s%-20s", po.no_trunc ? 64 : 12, ct->id, ct->image);
-      print_command(ct->cmd, po.no_trunc ? 200 : 20);
-      printf("%-32s%-20s%s\n", ct->created, status_text(ct, sbuf), ct->name);
+             ct->created, engine_state_name(ct->state), ct->exit_code,
+             cli_status_text(ct, sbuf, sizeof sbuf));
     }
     first = false;
   }
