@@ -281,7 +281,7 @@ EOF
 }
 
 @test "archive: the suite left no mounts, temp files or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
+  run ! grep -q "$SUITE_TMP" /proc/self/mountinfo
   [[ -z $(find "$SUITE_TMP" -name '*.tmp-*') ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
+  run ! pgrep -f -- "$SUITE_TMP"
 }

@@ -222,7 +222,7 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   # reading through them gives the container's files, not the host's
   run -0 v cp esc:/rel/passwd "$T/passwd.out"
   cmp "$T/passwd.out" <(v exec esc cat /etc/passwd)
-  ! cmp -s "$T/passwd.out" /etc/passwd
+  refute cmp -s "$T/passwd.out" /etc/passwd
   # a link copied out stays a link (to a path that means the container's)
   run -0 v cp esc:/pw "$T/pw.out"
   [[ -L $T/pw.out ]]
@@ -248,7 +248,7 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   run -0 v cp cold:/etc/fromhost "$T/back"
   [[ $(cat "$T/back") == warm ]]
   # nothing stays mounted after a copy from a stopped container
-  ! grep -q "$T/root/containers" /proc/self/mountinfo
+  refute grep -q "$T/root/containers" /proc/self/mountinfo
   run -125 v cp cold:/no/such/file "$T/x"
   run -125 v cp "$T/no-such-file" cold:/tmp/
   run -125 v cp "$T/fromhost" nosuchcontainer:/tmp/
@@ -284,7 +284,7 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   tar -C "$T/evil" -P --transform "s,^,../../../../tmp/$marker," -cf "$T/dd.tar" dd
   run -125 v cp - tarc:/srv <"$T/dd.tar"
   [[ $output == *".."* ]]
-  ! ls /tmp/"$marker"* 2>/dev/null
+  refute ls /tmp/"$marker"* 2>/dev/null
   run -125 v cp - tarc:/srv/d/f <"$T/dd.tar"
 }
 
@@ -336,14 +336,6 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
 }
 
 @test "commands: the suite left no mounts, cgroups or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
-  local id
-  while read -r id; do
-    [[ -z $id ]] && continue
-    [[ -z $(ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null) ]] ||
-      { echo "cgroup left for $id" >&2; false; }
-  done <"$SUITE_TMP/ids"
-  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
-  ! ls /etc/vessel-cp-escape-* /etc/vessel-cp-tar-* 2>/dev/null
+  engine_assert_clean
+  run ! ls /etc/vessel-cp-escape-* /etc/vessel-cp-tar-*
 }

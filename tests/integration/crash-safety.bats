@@ -215,7 +215,7 @@ recover_name() { # NAME
   for p in import-blob unpack-layer import-manifest; do
     run -137 crash "$p" import "$T/other.tar" other
     run -0 v images --format json
-    ! jq -e 'any(.[]; tostring | contains("other"))' <<<"$output" >/dev/null
+    refute jq -e 'any(.[]; tostring | contains("other"))' <<<"$output" >/dev/null
     store_ok || { echo "after import killed at $p" >&2; return 1; }
   done
   run -0 v import "$T/other.tar" other
@@ -230,7 +230,7 @@ recover_name() { # NAME
   run -0 v load -i "$T/other-archive.tar"
   run -137 crash rmi-index rmi other
   run -0 v images --format json
-  ! jq -e 'any(.[]; tostring | contains("other"))' <<<"$output" >/dev/null
+  refute jq -e 'any(.[]; tostring | contains("other"))' <<<"$output" >/dev/null
   store_ok
   # the store still works: an import and a container from it
   run -0 v import "$T/other.tar" other
@@ -322,14 +322,6 @@ recover_name() { # NAME
 }
 
 @test "crash: the suite left no mounts, cgroups or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
-  local id
-  while read -r id; do
-    [[ -z $id ]] && continue
-    [[ -z $(ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null) ]] ||
-      { echo "cgroup left for $id" >&2; false; }
-  done <"$SUITE_TMP/ids"
-  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
-  ! pgrep -f -- "sleep $SLEEP" >/dev/null
+  engine_assert_clean
+  run ! pgrep -f -- "sleep $SLEEP"
 }

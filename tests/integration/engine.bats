@@ -229,7 +229,7 @@ cgroup_dirs_of() {
   [[ $(v inspect long | jq -r '.[0].State.Status') == running ]]
   [[ -n $(cgroup_dirs_of "$id") ]]
   # the overlay is the container's alone: the host sees no mount of it
-  ! grep -q "$T" /proc/self/mountinfo
+  refute grep -q "$T" /proc/self/mountinfo
   run v rm long
   [[ $status -eq 125 && $output == *running* ]]
   run v rm -f long
@@ -252,7 +252,7 @@ cgroup_dirs_of() {
   run v ps
   [[ ${lines[1]} == "${id:0:12}"*Up*bg ]]
   [[ -n $(cgroup_dirs_of "$id") ]]
-  ! grep -q "$T" /proc/self/mountinfo
+  refute grep -q "$T" /proc/self/mountinfo
   for _ in $(seq 50); do [[ $(v logs bg) == started ]] && break; sleep 0.1; done
   run v logs bg
   [[ $status -eq 0 && $output == started ]]
@@ -260,7 +260,7 @@ cgroup_dirs_of() {
   v run -d --name held busybox sleep 100 7>"$T/held-fd" >/dev/null
   local p
   for p in $(pgrep -f -- "$T/root"); do
-    ! ls -l "/proc/$p/fd" | grep -q held-fd
+    refute grep -q held-fd < <(ls -l "/proc/$p/fd")
   done
   [[ -n $(pgrep -f -- "$T/root") ]]
   run v rm bg
@@ -364,7 +364,7 @@ cgroup_dirs_of() {
   [[ $status -eq 125 ]]
   [[ $(containers_left) -eq 0 ]]
   [[ -z $(ls "$T/run/runtime") ]]
-  ! grep -q "$T" /proc/self/mountinfo
+  refute grep -q "$T" /proc/self/mountinfo
 }
 
 @test "engine: --help everywhere and version" {
@@ -404,12 +404,5 @@ cgroup_dirs_of() {
 }
 
 @test "engine: the suite left no mounts, cgroups or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
-  local id
-  while read -r id; do
-    [[ -z $id ]] && continue
-    [[ -z $(cgroup_dirs_of "$id") ]] || { echo "cgroup left for $id" >&2; false; }
-  done <"$SUITE_TMP/ids"
-  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
+  engine_assert_clean
 }

@@ -107,7 +107,7 @@ ms_now() { date +%s%3N; }
   pid2=$(v inspect r | jq '.[0].State.Pid')
   ((pid2 > 0 && pid2 != pid))
   [[ $(status_of r) == running ]]
-  ! kill -0 "$pid" 2>/dev/null
+  refute kill -0 "$pid" 2>/dev/null
   # restart of an exited one starts it
   v stop r >/dev/null
   run -0 v restart r
@@ -284,13 +284,5 @@ ms_now() { date +%s%3N; }
 }
 
 @test "lifecycle: the suite left no mounts, cgroups or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
-  local id
-  while read -r id; do
-    [[ -z $id ]] && continue
-    [[ -z $(ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null) ]] ||
-      { echo "cgroup left for $id" >&2; false; }
-  done <"$SUITE_TMP/ids"
-  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
+  engine_assert_clean
 }

@@ -66,7 +66,7 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   run -0 v ps -a
   [[ ${lines[1]} == *Exited*al ]]
   # no monitor waits on: it let go of the container
-  ! pgrep -f -- "$T/root.* run -d --name al" >/dev/null
+  refute pgrep -f -- "$T/root.* run -d --name al" >/dev/null
   # a start by the user: the policy applies again, the count starts over
   run -0 v start al
   wait_for al '.RestartCount >= 1'
@@ -109,13 +109,13 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   sleep 0.5
   run -125 v inspect gone
   [[ ! -e $T/root/containers/$id ]]
-  ! pgrep -f -- "$T/root.* --name gone" >/dev/null
+  refute pgrep -f -- "$T/root.* --name gone" >/dev/null
   # the same between two runs
   v run -d --name gone2 --restart always busybox sh -c 'exit 1' >/dev/null
   wait_for gone2 '.RestartCount >= 3'
   run -0 v rm -f gone2
   sleep 0.5
-  ! pgrep -f -- "$T/root.* --name gone2" >/dev/null
+  refute pgrep -f -- "$T/root.* --name gone2" >/dev/null
   run -0 v ps -aq
   [[ -z $output ]]
 }
@@ -230,13 +230,5 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
 }
 
 @test "restart-health: the suite left no mounts, cgroups or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
-  local id
-  while read -r id; do
-    [[ -z $id ]] && continue
-    [[ -z $(ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null) ]] ||
-      { echo "cgroup left for $id" >&2; false; }
-  done <"$SUITE_TMP/ids"
-  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
+  engine_assert_clean
 }

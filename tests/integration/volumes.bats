@@ -196,13 +196,5 @@ left() { ls "$T/root/containers" "$T/root/names" "$T/root/volumes" 2>/dev/null |
 }
 
 @test "volumes: the suite left no mounts, cgroups or processes behind" {
-  ! grep -q "$SUITE_TMP" /proc/self/mountinfo
-  local id
-  while read -r id; do
-    [[ -z $id ]] && continue
-    [[ -z $(ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null) ]] ||
-      { echo "cgroup left for $id" >&2; false; }
-  done <"$SUITE_TMP/ids"
-  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]]
-  ! pgrep -f -- "$SUITE_TMP" >/dev/null
+  engine_assert_clean
 }

@@ -48,3 +48,34 @@ teardown() {
 }
 
 v() { timeout -k 10 60 "${VR[@]}" "$@"; }
+
+# A suite's last test: no mount under its temp dir, no cgroup (v1 hierarchies
+# or v2) of any container it made, no process naming its temp dir.
+engine_assert_clean() {
+  local id
+  if grep -q "$SUITE_TMP" /proc/self/mountinfo; then
+    echo "mount left: $(grep "$SUITE_TMP" /proc/self/mountinfo)" >&2
+    return 1
+  fi
+  [[ $(wc -l <"$SUITE_TMP/ids") -gt 0 ]] || { echo "the suite recorded no container" >&2; return 1; }
+  while read -r id; do
+    [[ -z $id ]] && continue
+    if [[ -n $(ls -d /sys/fs/cgroup/*/vessel-"$id" /sys/fs/cgroup/vessel-"$id" 2>/dev/null) ]]; then
+      echo "cgroup left for $id" >&2
+      return 1
+    fi
+  done <"$SUITE_TMP/ids"
+  if pgrep -f -- "$SUITE_TMP" >/dev/null; then
+    echo "process left: $(pgrep -af -- "$SUITE_TMP")" >&2
+    return 1
+  fi
+}
+
+# refute CMD...: fails when CMD succeeds. A bare `! CMD` does not fail a bats
+# test unless it is the test's last line (set -e ignores negated commands).
+refute() {
+  if "$@"; then
+    echo "expected to fail: $*" >&2
+    return 1
+  fi
+}
