@@ -177,14 +177,9 @@ say "vessel-runtime: $RUNTIME"
 say "host:           $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); cgroups seen: $CG_SEEN"
 
 # --------------------------------------------------------------- image -----
-ROOTFS=$W/rootfs
-mkdir -p "$ROOTFS"/{bin,etc,tmp,root}
-cp "$BUSYBOX" "$ROOTFS/bin/busybox"
-for a in sh true sleep; do ln -s busybox "$ROOTFS/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$ROOTFS/etc/passwd"
-printf 'root:x:0:\n' >"$ROOTFS/etc/group"
-tar -C "$ROOTFS" -cf "$W/busybox.tar" .
-"${V[@]}" import "$W/busybox.tar" busybox >/dev/null || die "vessel import failed"
+# the default image as the setup builds it (scripts/busybox-image.sh)
+BUSYBOX_TAR=$W/busybox.tar bash "$REPO/scripts/busybox-image.sh" "${V[@]}" >/dev/null ||
+  die "vessel import failed"
 "${V[@]}" run --rm busybox true || die "vessel run --rm busybox true failed"
 
 # the runtime's bundle: the engine's own config.json, on a copy of the rootfs

@@ -69,6 +69,22 @@ int cmd_system_df(struct cli *, int, char **, struct vessel_error *);
 int cmd_system_prune(struct cli *, int, char **, struct vessel_error *);
 extern const char cli_version[]; /* "0.1.0" */
 
+/* A command made of subcommands (container, image, volume, system): argv[1]
+ * names one of verbs; --help lists them. */
+struct cli_verb {
+  const char *verb;
+  cli_command_fn fn;
+};
+int cli_dispatch(struct cli *cli, const char *group, const struct cli_verb *verbs, size_t n,
+                 int argc, char **argv, struct vessel_error *err);
+
+/* The prune commands' parts: docker's question (WARNING! ... [y/N] on
+ * stderr, true on a y), its "Deleted Containers:" list (nothing when names
+ * is empty), and the ids of the images containers use (strv, NULL on error). */
+bool cli_confirm(const char *warning);
+void cli_print_deleted(const char *title, const char *prefix, char *const *names);
+char **cli_images_in_use(struct engine *e, struct vessel_error *err);
+
 /* Prints the help of a command ("image import" for subcommands). */
 void cli_print_help(const char *name);
 

@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "util/fs.h"
 
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const struct option *longopts, struct vessel_error *err)
@@ -64,4 +66,60 @@ int cli_no_flags(const char *cmd, int argc, char **argv, struct vessel_error *er
   if (c == -1)
     return 0;
   return c == CLI_HELP ? 1 : -1;
+}
+
+int cli_dispatch(struct cli *cli, const char *group, const struct cli_verb *verbs, size_t n,
+                 int argc, char **argv, struct vessel_error *err)
+{
+  if (argc < 2)
+    return vessel_error_set(err, 0, "%s: missing command (see vessel %s --help)", group, group);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    cli_print_help(group);
+    printf("\ncommands:");
+    for (size_t i = 0; i < n; i++)
+      printf(" %s", verbs[i].verb);
+    printf(" (see vessel %s COMMAND --help)\n", group);
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(argv[1], verbs[i].verb) == 0)
+      return verbs[i].fn(cli, argc - 1, argv + 1, err);
+  return vessel_error_set(err, 0, "%s: unknown command `%s` (see vessel %s --help)", group, argv[1],
+                          group);
+}
+
+bool cli_confirm(const char *warning)
+{
+  fprintf(stderr, "WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+  char answer[16] = "";
+  return fgets(answer, sizeof answer, stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+void cli_print_deleted(const char *title, const char *prefix, char *const *names)
+{
+  if (!names || !names[0])
+    return;
+  printf("Deleted %s:\n", title);
+  for (size_t i = 0; names[i]; i++)
+    printf("%s%s\n", prefix, names[i]);
+  printf("\n");
+}
+
+char **cli_images_in_use(struct engine *e, struct vessel_error *err)
+{
+  struct engine_container *cs = NULL;
+  size_t n = 0;
+  if (engine_list(e, &cs, &n, err) < 0)
+    return NULL;
+  char **ids = calloc(n + 1, sizeof *ids);
+  bool ok = ids != NULL;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (ids[i] = strdup(cs[i].image_id ? cs[i].image_id : "")) != NULL;
+  engine_list_free(cs, n);
+  if (!ok) {
+    strv_free(ids);
+    vessel_error_set(err, ENOMEM, "images in use");
+    return NULL;
+  }
+  return ids;
 }

@@ -217,35 +217,18 @@ int cmd_image_prune(struct cli *cli, int argc, char **argv, struct vessel_error 
   }
   if (optind < argc)
     return vessel_error_set(err, 0, "image prune: takes no arguments");
-  if (!force) {
-    fprintf(stderr, "WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
-            all ? "images without at least one container associated to them" : "dangling images");
-    char answer[16] = "";
-    if (!fgets(answer, sizeof answer, stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-      return 0;
-  }
+  if (!force && !cli_confirm(all ? "This will remove all images without at least one container "
+                                   "associated to them."
+                                 : "This will remove all dangling images."))
+    return 0;
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
-  struct engine_container *cs = NULL;
-  size_t n = 0;
-  if (engine_list(e, &cs, &n, err) < 0)
-    return -1;
-  _cleanup_strv_ char **keep = calloc(n + 1, sizeof *keep);
-  for (size_t i = 0; keep && i < n; i++)
-    keep[i] = cs[i].image_id ? strdup(cs[i].image_id) : strdup("");
-  engine_list_free(cs, n);
-  for (size_t i = 0; keep && i < n; i++)
-    if (!keep[i])
-      return vessel_error_set(err, ENOMEM, "image prune");
-  if (!keep)
-    return vessel_error_set(err, ENOMEM, "image prune");
+  _cleanup_strv_ char **keep = cli_images_in_use(e, err);
   _cleanup_strv_ char **removed = NULL;
-  if (image_prune(e->images, all, keep, &removed, err) < 0)
+  if (!keep || image_prune(e->images, all, keep, &removed, err) < 0)
     return -1;
-  if (removed && removed[0])
-    printf("Deleted Images:\n");
-  for (char **p = removed; p && *p; p++)
-    printf("deleted: %s\n", *p);
+  cli_print_deleted("Images", "deleted: ", removed);
+  printf("Total reclaimed space: 0B\n");
   return 0;
 }

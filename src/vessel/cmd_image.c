@@ -259,26 +259,12 @@ int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct vessel_erro
 /* vessel image import|ls|list|rm|tag|inspect ... */
 int cmd_image(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct {
-    const char *verb;
-    cli_command_fn fn;
-  } verbs[] = {
+  static const struct cli_verb verbs[] = {
       {"import", cmd_import},     {"ls", cmd_images},
       {"list", cmd_images},       {"rm", cmd_rmi},
       {"tag", cmd_tag},           {"inspect", cmd_image_inspect},
       {"prune", cmd_image_prune}, {"save", cmd_save},
       {"load", cmd_load},
   };
-  if (argc < 2)
-    return vessel_error_set(err, 0, "image: missing command (see vessel image --help)");
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    cli_print_help("image");
-    printf("\ncommands: import, ls, rm, tag, inspect, prune, save, load (see vessel image COMMAND "
-           "--help)\n");
-    return 0;
-  }
-  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (strcmp(argv[1], verbs[i].verb) == 0)
-      return verbs[i].fn(cli, argc - 1, argv + 1, err);
-  return vessel_error_set(err, 0, "image: unknown command `%s` (see vessel image --help)", argv[1]);
+  return cli_dispatch(cli, "image", verbs, ARRAY_SIZE(verbs), argc, argv, err);
 }

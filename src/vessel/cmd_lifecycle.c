@@ -231,18 +231,6 @@ int cmd_rename(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   return engine_rename(e, argv[optind], argv[optind + 1], err) < 0 ? -1 : 0;
 }
 
-/* docker asks before it removes; -f or a "y" on stdin goes on */
-static bool confirmed(void)
-{
-  printf("WARNING! This will remove all stopped containers.\n"
-         "Are you sure you want to continue? [y/N] ");
-  fflush(stdout);
-  char line[16];
-  if (!fgets(line, sizeof line, stdin))
-    return false;
-  return line[0] == 'y' || line[0] == 'Y';
-}
-
 int cmd_container_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
@@ -261,7 +249,7 @@ int cmd_container_prune(struct cli *cli, int argc, char **argv, struct vessel_er
   }
   if (optind < argc)
     return vessel_error_set(err, 0, "container prune: takes no arguments");
-  if (!force && !confirmed())
+  if (!force && !cli_confirm("This will remove all stopped containers."))
     return 0;
   struct engine *e = cli_engine(cli, err);
   if (!e)
@@ -269,22 +257,14 @@ int cmd_container_prune(struct cli *cli, int argc, char **argv, struct vessel_er
   _cleanup_strv_ char **ids = NULL;
   if (engine_prune(e, &ids, err) < 0)
     return -1;
-  if (ids[0]) {
-    printf("Deleted Containers:\n");
-    for (size_t i = 0; ids[i]; i++)
-      printf("%s\n", ids[i]);
-    printf("\n");
-  }
+  cli_print_deleted("Containers", "", ids);
   printf("Total reclaimed space: 0B\n");
   return 0;
 }
 
 int cmd_container(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct {
-    const char *verb;
-    cli_command_fn fn;
-  } verbs[] = {
+  static const struct cli_verb verbs[] = {
       {"ls", cmd_ps},           {"ps", cmd_ps},           {"list", cmd_ps},
       {"rm", cmd_rm},           {"inspect", cmd_inspect}, {"logs", cmd_logs},
       {"run", cmd_run},         {"start", cmd_start},     {"stop", cmd_stop},
@@ -294,19 +274,5 @@ int cmd_container(struct cli *cli, int argc, char **argv, struct vessel_error *e
       {"create", cmd_create},   {"stats", cmd_stats},     {"cp", cmd_cp},
       {"port", cmd_port},
   };
-  if (argc < 2)
-    return vessel_error_set(err, 0, "container: missing command (see vessel container --help)");
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    cli_print_help("container");
-    printf("\ncommands:");
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-      printf(" %s", verbs[i].verb);
-    printf(" (see vessel container COMMAND --help)\n");
-    return 0;
-  }
-  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (strcmp(argv[1], verbs[i].verb) == 0)
-      return verbs[i].fn(cli, argc - 1, argv + 1, err);
-  return vessel_error_set(err, 0, "container: unknown command `%s` (see vessel container --help)",
-                          argv[1]);
+  return cli_dispatch(cli, "container", verbs, ARRAY_SIZE(verbs), argc, argv, err);
 }

@@ -140,17 +140,9 @@ int cmd_system_df(struct cli *cli, int argc, char **argv, struct vessel_error *e
   return r;
 }
 
-static bool confirm(const char *what)
-{
-  fprintf(stderr, "WARNING! This will remove:\n%s\nAre you sure you want to continue? [y/N] ",
-          what);
-  char answer[16] = "";
-  return fgets(answer, sizeof answer, stdin) && (answer[0] == 'y' || answer[0] == 'Y');
-}
-
 /* system prune: stopped containers, then the images none of the remaining
- * containers use (dangling only, unless -a). Volumes are not pruned: the
- * engine has none of its own yet. */
+ * containers use (dangling only, unless -a), with --volumes the unused
+ * anonymous volumes. */
 int cmd_system_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {
@@ -174,9 +166,11 @@ int cmd_system_prune(struct cli *cli, int argc, char **argv, struct vessel_error
   }
   if (optind < argc)
     return vessel_error_set(err, 0, "system prune: takes no arguments");
-  if (!force && !confirm(all ? "  - all stopped containers\n  - all images without at least one "
-                               "container associated to them"
-                             : "  - all stopped containers\n  - all dangling images"))
+  if (!force &&
+      !cli_confirm(all ? "This will remove:\n  - all stopped containers\n  - all images "
+                         "without at least one container associated to them"
+                       : "This will remove:\n  - all stopped containers\n  - all dangling "
+                         "images"))
     return 0;
   struct engine *e = cli_engine(cli, err);
   if (!e)
@@ -184,64 +178,31 @@ int cmd_system_prune(struct cli *cli, int argc, char **argv, struct vessel_error
   _cleanup_strv_ char **ids = NULL;
   if (engine_prune(e, &ids, err) < 0)
     return -1;
-  if (ids && ids[0])
-    printf("Deleted Containers:\n");
-  for (char **p = ids; p && *p; p++)
-    printf("%s\n", *p);
+  cli_print_deleted("Containers", "", ids);
   /* the images of the containers left (running ones) stay */
-  struct engine_container *cs = NULL;
-  size_t n = 0;
-  if (engine_list(e, &cs, &n, err) < 0)
-    return -1;
-  _cleanup_strv_ char **keep = calloc(n + 1, sizeof *keep);
-  bool ok = keep != NULL;
-  for (size_t i = 0; ok && i < n; i++)
-    ok = (keep[i] = strdup(cs[i].image_id ? cs[i].image_id : "")) != NULL;
-  engine_list_free(cs, n);
-  if (!ok)
-    return vessel_error_set(err, ENOMEM, "system prune");
+  _cleanup_strv_ char **keep = cli_images_in_use(e, err);
   _cleanup_strv_ char **removed = NULL;
-  if (image_prune(e->images, all, keep, &removed, err) < 0)
+  if (!keep || image_prune(e->images, all, keep, &removed, err) < 0)
     return -1;
-  if (removed && removed[0])
-    printf("%sDeleted Images:\n", ids && ids[0] ? "\n" : "");
-  for (char **p = removed; p && *p; p++)
-    printf("deleted: %s\n", *p);
-  if (!volumes)
-    return 0;
+  cli_print_deleted("Images", "deleted: ", removed);
   /* docker's: the anonymous volumes no container uses */
   _cleanup_strv_ char **vols = NULL;
-  if (engine_volume_prune(e, false, &vols, err) < 0)
+  if (volumes && engine_volume_prune(e, false, &vols, err) < 0)
     return -1;
-  if (vols && vols[0])
-    printf("%sDeleted Volumes:\n", (ids && ids[0]) || (removed && removed[0]) ? "\n" : "");
-  for (char **p = vols; p && *p; p++)
-    printf("%s\n", *p);
+  cli_print_deleted("Volumes", "", vols);
+  printf("Total reclaimed space: 0B\n");
   return 0;
 }
 
 /* vessel system df|prune|info */
 int cmd_system(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct {
-    const char *verb;
-    cli_command_fn fn;
-  } verbs[] = {
+  static const struct cli_verb verbs[] = {
       {"df", cmd_system_df},
       {"prune", cmd_system_prune},
       {"info", cmd_info},
   };
-  if (argc < 2)
-    return vessel_error_set(err, 0, "system: missing command (see vessel system --help)");
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    cli_print_help("system");
-    return 0;
-  }
-  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (strcmp(argv[1], verbs[i].verb) == 0)
-      return verbs[i].fn(cli, argc - 1, argv + 1, err);
-  return vessel_error_set(err, 0, "system: unknown command `%s` (see vessel system --help)",
-                          argv[1]);
+  return cli_dispatch(cli, "system", verbs, ARRAY_SIZE(verbs), argc, argv, err);
 }
 
 /* port: no container publishes a port yet (bridge networks come later). */

@@ -219,51 +219,28 @@ static int cmd_volume_prune(struct cli *cli, int argc, char **argv, struct vesse
   }
   if (optind < argc)
     return vessel_error_set(err, 0, "volume prune: no arguments expected");
-  if (!force) {
-    printf("WARNING! This will remove %s volumes not used by at least one container.\n"
-           "Are you sure you want to continue? [y/N] ",
-           all ? "all" : "anonymous");
-    fflush(stdout);
-    char line[16];
-    if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y'))
-      return 0;
-  }
+  if (!force && !cli_confirm(all ? "This will remove all volumes not used by at least one "
+                                   "container."
+                                 : "This will remove anonymous volumes not used by at least one "
+                                   "container."))
+    return 0;
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
   _cleanup_strv_ char **names = NULL;
   if (engine_volume_prune(e, all, &names, err) < 0)
     return -1;
-  if (names && names[0]) {
-    printf("Deleted Volumes:\n");
-    for (size_t i = 0; names[i]; i++)
-      printf("%s\n", names[i]);
-    printf("\n");
-  }
+  cli_print_deleted("Volumes", "", names);
   printf("Total reclaimed space: 0B\n");
   return 0;
 }
 
 int cmd_volume(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct {
-    const char *verb;
-    cli_command_fn fn;
-  } verbs[] = {
+  static const struct cli_verb verbs[] = {
       {"create", cmd_volume_create},   {"ls", cmd_volume_ls}, {"list", cmd_volume_ls},
       {"inspect", cmd_volume_inspect}, {"rm", cmd_volume_rm}, {"remove", cmd_volume_rm},
       {"prune", cmd_volume_prune},
   };
-  if (argc < 2)
-    return vessel_error_set(err, 0, "volume: missing command (see vessel volume --help)");
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    cli_print_help("volume");
-    printf("\ncommands: create, ls, inspect, rm, prune (see vessel volume COMMAND --help)\n");
-    return 0;
-  }
-  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (strcmp(argv[1], verbs[i].verb) == 0)
-      return verbs[i].fn(cli, argc - 1, argv + 1, err);
-  return vessel_error_set(err, 0, "volume: unknown command `%s` (see vessel volume --help)",
-                          argv[1]);
+  return cli_dispatch(cli, "volume", verbs, ARRAY_SIZE(verbs), argc, argv, err);
 }
