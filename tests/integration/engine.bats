@@ -149,6 +149,17 @@ cgroup_dirs_of() {
   [[ $(wc -l <<<"$output") -eq $(ls /sys/class/net | wc -l) ]]
   run v run --rm --network bridge busybox true
   [[ $status -eq 125 ]]
+  # as docker's: the loopback is up (IFF_UP|IFF_LOOPBACK), localhost and the
+  # name are in readable /etc files, a user -v replaces one of them
+  run -0 v run --rm -u 65534 --hostname box busybox sh -c \
+    'cat /sys/class/net/lo/flags /etc/hostname; cat /etc/hosts; test -e /etc/resolv.conf && echo resolv'
+  [[ ${lines[0]} == 0x9 && ${lines[1]} == box && ${lines[2]} == $'127.0.0.1\tlocalhost' ]]
+  [[ $output == *resolv ]]
+  echo "10.0.0.1 other" >"$T/hosts"
+  run -0 v run --rm -v "$T/hosts:/etc/hosts:ro" busybox cat /etc/hosts
+  [[ $output == "10.0.0.1 other" ]]
+  run -0 v run --rm --network host busybox cat /etc/hosts
+  [[ $output == "$(cat /etc/hosts)" ]]
 }
 
 @test "engine: images table, -q and json; tag, image inspect, rmi" {

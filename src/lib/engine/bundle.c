@@ -235,8 +235,9 @@ static json_t *caps_json(const struct engine_run_opts *o, bool set[64], struct v
   return caps;
 }
 
-static json_t *mounts_json(const struct engine_run_opts *o)
+static json_t *mounts_json(const struct bundle_input *in)
 {
+  const struct engine_run_opts *o = in->opts;
   json_t *a = json_array();
   for (size_t i = 0; a && i < ARRAY_SIZE(default_mounts); i++) {
     const struct mount_default *m = &default_mounts[i];
@@ -251,6 +252,12 @@ static json_t *mounts_json(const struct engine_run_opts *o)
                           json_pack("{s:s, s:s, s:s, s:o}", "destination", b->destination, "type",
                                     "bind", "source", b->source, "options", strv_json(opts)));
   }
+  json_t *etc = etc_files_mounts(in);
+  if (!etc || json_array_extend(a, etc) < 0) {
+    json_decref(a);
+    a = NULL;
+  }
+  json_decref(etc);
   return a;
 }
 
@@ -315,11 +322,14 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
   json_t *root =
       json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", SPEC_OCI_VERSION,
                 "process", process, "root", "path", "rootfs", "readonly", o->read_only, "hostname",
-                host, "mounts", mounts_json(o), "linux", linux_json(in, capset));
+                host, "mounts", mounts_json(in), "linux", linux_json(in, capset));
   if (!root) {
     vessel_error_set(err, ENOMEM, "build config.json");
     return NULL;
   }
+  /* its own network namespace: loopback up, as docker's --network none */
+  if (!o->network_host)
+    json_object_set_new(root, "annotations", json_pack("{s:s}", "run.vessel.loopback", "up"));
   if (bundle_flags_apply(root, in, capset, err) < 0) {
     json_decref(root);
     return NULL;

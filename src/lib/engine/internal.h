@@ -53,6 +53,10 @@ struct bundle_input {
   const char *root; /* the engine's --root, for volume paths */
 };
 char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err);
+/* /etc/hostname, hosts and resolv.conf (etc_files.c): the bind mounts of the
+ * bundle, and the files in the container's directory dirfd. */
+json_t *etc_files_mounts(const struct bundle_input *in);
+int etc_files_write(int dirfd, const char *hostname, bool network_host, struct vessel_error *err);
 /* The process args, env and cwd the bundle gets (shared with the record). */
 char **bundle_args(const struct engine_run_opts *o, const struct image_config *img,
                    struct vessel_error *err);

@@ -190,7 +190,9 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   crashpoint("create-name");
   s->made = true;
   /* volumes are made, and kept from volume rm, until the record names them */
-  if (make_dir(s, err) < 0 || (s->vol_lock = volume_lock(e, false, err)) < 0 ||
+  if (make_dir(s, err) < 0 ||
+      etc_files_write(s->dirfd, s->rec.hostname, o->network_host, err) < 0 ||
+      (s->vol_lock = volume_lock(e, false, err)) < 0 ||
       volume_prepare_mounts(e, o, &s->vols_made, err) < 0 ||
       (!s->transient &&
        fs_write_atomic(s->dirfd, "config.json", config, strlen(config), true, err) < 0) ||

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -113,6 +116,29 @@ static int join_namespaces(const struct init_config *c, struct vessel_error *err
   return 0;
 }
 
+/* The annotation run.vessel.loopback=up asks for the new network
+ * namespace's loopback up, as docker and podman give a container without a
+ * network (an OCI runtime otherwise leaves it down). */
+static bool loopback_wanted(const struct spec *s)
+{
+  for (size_t i = 0; i < s->n_annotations; i++)
+    if (!strcmp(s->annotations[i].key, "run.vessel.loopback"))
+      return !strcmp(s->annotations[i].value, "up");
+  return false;
+}
+
+static int loopback_up(struct vessel_error *err)
+{
+  _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = {.ifr_name = "lo"};
+  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return vessel_error_set(err, errno, "loopback of the network namespace");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return vessel_error_set(err, errno, "bring the loopback up");
+  return 0;
+}
+
 static int set_identity_of_namespaces(const struct init_config *c, struct vessel_error *err)
 {
   const struct spec *s = c->spec;
@@ -122,6 +148,8 @@ static int set_identity_of_namespaces(const struct init_config *c, struct vessel
     return vessel_error_set(err, errno, "become root in the user namespace");
   if (s->hostname && s->hostname[0] && sethostname(s->hostname, strlen(s->hostname)) < 0)
     return vessel_error_set(err, errno, "sethostname `%s`", s->hostname);
+  if ((c->clone_flags & CLONE_NEWNET) && loopback_wanted(s) && loopback_up(err) < 0)
+    return -1;
   if (s->domainname && s->domainname[0] && setdomainname(s->domainname, strlen(s->domainname)) < 0)
     return vessel_error_set(err, errno, "setdomainname `%s`", s->domainname);
   if (s->linux_.personality.set && personality(s->linux_.personality.domain) < 0)
