@@ -187,9 +187,15 @@ BUSYBOX_TAR=$W/busybox.tar bash "$REPO/scripts/busybox-image.sh" "${V[@]}" >/dev
 cfg_id=$("${V[@]}" inspect "$TAG-cfg" | jq -r '.[0].Id')
 mkdir -p "$W/bundle/rootfs" "$W/rtstate"
 tar -C "$W/bundle/rootfs" -xf "$W/busybox.tar"
-jq --arg cg "/$TAG-rt" '.process.args = ["/bin/true"] | .process.terminal = false
-    | .root.path = "rootfs" | .linux.cgroupsPath = $cg' \
-  "$W/vroot/containers/$cfg_id/config.json" >"$W/bundle/config.json" || die "no engine config.json to copy"
+# the container's /etc files (hostname, hosts, resolv.conf) go with it: copies
+cdir=$W/vroot/containers/$cfg_id
+cp "$cdir"/{hostname,hosts,resolv.conf} "$W/bundle/" || die "no engine /etc files to copy"
+jq --arg cg "/$TAG-rt" --arg cdir "$cdir" --arg bdir "$W/bundle" \
+  '.process.args = ["/bin/true"] | .process.terminal = false
+    | .root.path = "rootfs" | .linux.cgroupsPath = $cg
+    | .mounts |= map(if (.source | startswith($cdir + "/"))
+                     then .source = ($bdir + "/" + (.source | split("/") | last)) else . end)' \
+  "$cdir/config.json" >"$W/bundle/config.json" || die "no engine config.json to copy"
 "${V[@]}" rm "$TAG-cfg" >/dev/null
 RT_RUN=("$RUNTIME" --root "$W/rtstate" run --bundle "$W/bundle" "$TAG-rt")
 "${RT_RUN[@]}" || die "vessel-runtime run of the engine's bundle failed"
