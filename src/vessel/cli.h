@@ -106,6 +106,12 @@ struct engine *cli_engine(struct cli *cli, struct vessel_error *err);
 /* Writes s as a JSON string body (no quotes) to stdout. */
 void cli_json_escape(const char *s);
 
+/* The flags of a listing (images, volume ls): -q and --format table|json.
+ * 1 when --help was printed, 0 to go on, -1 (err filled) on a bad flag or an
+ * argument. */
+int cli_list_flags(const char *cmd, int argc, char **argv, bool *quiet, bool *json,
+                   struct vessel_error *err);
+
 /* --format table|json. */
 int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err);
 

@@ -123,3 +123,34 @@ char **cli_images_in_use(struct engine *e, struct vessel_error *err)
   }
   return ids;
 }
+
+int cli_list_flags(const char *cmd, int argc, char **argv, bool *quiet, bool *json,
+                   struct vessel_error *err)
+{
+  static const struct option opts[] = {
+      {"quiet", no_argument, NULL, 'q'},
+      {"format", required_argument, NULL, 'F'},
+      {"help", no_argument, NULL, CLI_HELP},
+      {NULL, 0, NULL, 0},
+  };
+  *quiet = *json = false;
+  int c;
+  while ((c = cli_getopt(cmd, argc, argv, "+:q", opts, err)) != -1) {
+    switch (c) {
+    case 'q':
+      *quiet = true;
+      break;
+    case 'F':
+      if (cli_parse_format(cmd, optarg, json, err) < 0)
+        return -1;
+      break;
+    case CLI_HELP:
+      return 1;
+    default:
+      return -1;
+    }
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "%s: takes no arguments", cmd);
+  return 0;
+}

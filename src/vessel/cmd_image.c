@@ -76,31 +76,10 @@ static const char *short_id(const char *id)
 
 int cmd_images(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {
-      {"quiet", no_argument, NULL, 'q'},
-      {"format", required_argument, NULL, 'f'},
-      {"help", no_argument, NULL, CLI_HELP},
-      {NULL, 0, NULL, 0},
-  };
-  bool quiet = false, json = false;
-  int c;
-  while ((c = cli_getopt("images", argc, argv, "+:q", opts, err)) != -1) {
-    switch (c) {
-    case 'q':
-      quiet = true;
-      break;
-    case 'f':
-      if (cli_parse_format("images", optarg, &json, err) < 0)
-        return -1;
-      break;
-    case CLI_HELP:
-      return 0;
-    default:
-      return -1;
-    }
-  }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "images: takes no arguments");
+  bool quiet, json;
+  int r = cli_list_flags("images", argc, argv, &quiet, &json, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;

@@ -72,31 +72,10 @@ static int cmd_volume_create(struct cli *cli, int argc, char **argv, struct vess
 
 static int cmd_volume_ls(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {
-      {"quiet", no_argument, NULL, 'q'},
-      {"format", required_argument, NULL, 'F'},
-      {"help", no_argument, NULL, CLI_HELP},
-      {NULL, 0, NULL, 0},
-  };
-  bool quiet = false, json = false;
-  int c;
-  while ((c = cli_getopt("volume ls", argc, argv, "+:q", opts, err)) != -1) {
-    switch (c) {
-    case 'q':
-      quiet = true;
-      break;
-    case 'F':
-      if (cli_parse_format("volume ls", optarg, &json, err) < 0)
-        return -1;
-      break;
-    case CLI_HELP:
-      return 0;
-    default:
-      return -1;
-    }
-  }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "volume ls: no arguments expected");
+  bool quiet, json;
+  int r = cli_list_flags("volume ls", argc, argv, &quiet, &json, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
