@@ -160,6 +160,11 @@ cgroup_dirs_of() {
   [[ $output == "10.0.0.1 other" ]]
   run -0 v run --rm --network host busybox cat /etc/hosts
   [[ $output == "$(cat /etc/hosts)" ]]
+  # and the host's name, unless -h
+  run -0 v run --rm --network host busybox sh -c 'hostname; cat /etc/hostname'
+  [[ ${lines[0]} == "$(hostname)" && ${lines[1]} == "$(hostname)" ]]
+  run -0 v run --rm --network host -h other busybox hostname
+  [[ $output == other ]]
 }
 
 @test "engine: images table, -q and json; tag, image inspect, rmi" {

@@ -63,6 +63,7 @@ struct run_state {
    * removed cost ~0.2 ms of such a run. */
   bool foreground, transient;
   char *config;
+  char host_name[HOST_NAME_MAX + 1];
 };
 
 static void run_state_clear(struct run_state *s)
@@ -129,6 +130,9 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   s->opts = *o;
   s->opts.mounts = s->mounts;
   o = &s->opts;
+  /* --network host: the host's name, as docker gives it (unless -h) */
+  if (o->network_host && !o->hostname && gethostname(s->host_name, sizeof s->host_name - 1) == 0)
+    s->opts.hostname = s->host_name;
   s->first = true;
   uid_t uid;
   gid_t gid;
