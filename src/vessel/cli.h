@@ -112,6 +112,12 @@ void cli_json_escape(const char *s);
 int cli_list_flags(const char *cmd, int argc, char **argv, bool *quiet, bool *json,
                    struct vessel_error *err);
 
+/* The flags of the prune commands: -f/--force, and -a/--all and --volumes
+ * where the command takes them (non-NULL). 1 when --help was printed, 0 to
+ * go on, -1 (err filled) on a bad flag or an argument. */
+int cli_prune_flags(const char *cmd, int argc, char **argv, bool *force, bool *all, bool *volumes,
+                    struct vessel_error *err);
+
 /* --format table|json. */
 int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_error *err);
 

@@ -231,3 +231,20 @@ int cli_format_flag(const char *cmd, int argc, char **argv, const char **format,
   }
   return 0;
 }
+
+int cli_inspect_refs(const char *cmd, const char *format, char *const *refs, size_t n,
+                     cli_doc_fn doc, void *ctx, struct vessel_error *err)
+{
+  _cleanup_free_ char **docs = calloc(n, sizeof *docs);
+  if (!docs)
+    return vessel_error_set(err, ENOMEM, "%s", cmd);
+  int ret = 0;
+  for (size_t i = 0; i < n && ret == 0; i++)
+    if (!(docs[i] = doc(ctx, refs[i], err)))
+      ret = -1;
+  if (ret == 0)
+    ret = cli_print_docs(cmd, format, docs, n, err);
+  for (size_t i = 0; i < n; i++)
+    free(docs[i]);
+  return ret;
+}

@@ -33,6 +33,12 @@ long long cli_seconds_since(const char *rfc3339);
 /* 1.5MiB (binary) or 1.5MB (decimal). */
 void cli_size(double bytes, bool binary, char *buf, size_t size);
 
+/* The inspect commands: doc(ctx, ref) for each ref, all or nothing (a
+ * half-printed array is no JSON), printed by cli_print_docs. */
+typedef char *(*cli_doc_fn)(void *ctx, const char *ref, struct vessel_error *err);
+int cli_inspect_refs(const char *cmd, const char *format, char *const *refs, size_t n,
+                     cli_doc_fn doc, void *ctx, struct vessel_error *err);
+
 /* inspect's output: the JSON documents as one array (format NULL or json),
  * or each rendered through the template format, one per line. */
 int cli_print_docs(const char *cmd, const char *format, char *const *docs, size_t n,

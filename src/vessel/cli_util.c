@@ -154,3 +154,41 @@ int cli_list_flags(const char *cmd, int argc, char **argv, bool *quiet, bool *js
     return vessel_error_set(err, 0, "%s: takes no arguments", cmd);
   return 0;
 }
+
+int cli_prune_flags(const char *cmd, int argc, char **argv, bool *force, bool *all, bool *volumes,
+                    struct vessel_error *err)
+{
+  struct option opts[5] = {{"force", no_argument, NULL, 'f'},
+                           {"help", no_argument, NULL, CLI_HELP}};
+  size_t n = 2;
+  if (all)
+    opts[n++] = (struct option){"all", no_argument, NULL, 'a'};
+  if (volumes)
+    opts[n++] = (struct option){"volumes", no_argument, NULL, 'V'};
+  *force = false;
+  if (all)
+    *all = false;
+  if (volumes)
+    *volumes = false;
+  int c;
+  while ((c = cli_getopt(cmd, argc, argv, all ? "+:fa" : "+:f", opts, err)) != -1) {
+    switch (c) {
+    case 'f':
+      *force = true;
+      break;
+    case 'a':
+      *all = true;
+      break;
+    case 'V':
+      *volumes = true;
+      break;
+    case CLI_HELP:
+      return 1;
+    default:
+      return -1;
+    }
+  }
+  if (optind < argc)
+    return vessel_error_set(err, 0, "%s: takes no arguments", cmd);
+  return 0;
+}

@@ -193,30 +193,10 @@ int cmd_export(struct cli *cli, int argc, char **argv, struct vessel_error *err)
  * first unless -f. */
 int cmd_image_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {
-      {"all", no_argument, NULL, 'a'},
-      {"force", no_argument, NULL, 'f'},
-      {"help", no_argument, NULL, CLI_HELP},
-      {NULL, 0, NULL, 0},
-  };
-  bool all = false, force = false;
-  int c;
-  while ((c = cli_getopt("image prune", argc, argv, "+:af", opts, err)) != -1) {
-    switch (c) {
-    case 'a':
-      all = true;
-      break;
-    case 'f':
-      force = true;
-      break;
-    case CLI_HELP:
-      return 0;
-    default:
-      return -1;
-    }
-  }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "image prune: takes no arguments");
+  bool force, all;
+  int r = cli_prune_flags("image prune", argc, argv, &force, &all, NULL, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
   if (!force && !cli_confirm(all ? "This will remove all images without at least one container "
                                    "associated to them."
                                  : "This will remove all dangling images."))

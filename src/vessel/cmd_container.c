@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_format.h"
 #include "cli_ps.h"
 #include "util/cleanup.h"
 
@@ -149,6 +150,14 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   return ret;
 }
 
+static char *container_doc(void *ctx, const char *ref, struct vessel_error *err)
+{
+  struct engine_container ct = {0};
+  char *doc = engine_lookup(ctx, ref, &ct, err) == 0 ? engine_inspect_json(ctx, &ct, err) : NULL;
+  engine_container_clear(&ct);
+  return doc;
+}
+
 int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   const char *format = NULL;
@@ -160,22 +169,6 @@ int cmd_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
-  /* all or nothing: a half-printed array is no JSON */
-  size_t n = (size_t)(argc - optind);
-  _cleanup_free_ char **docs = calloc(n, sizeof *docs);
-  if (!docs)
-    return vessel_error_set(err, ENOMEM, "inspect");
-  int ret = 0;
-  for (size_t i = 0; i < n && ret == 0; i++) {
-    struct engine_container ct = {0};
-    if (engine_lookup(e, argv[optind + (int)i], &ct, err) < 0 ||
-        !(docs[i] = engine_inspect_json(e, &ct, err)))
-      ret = -1;
-    engine_container_clear(&ct);
-  }
-  if (ret == 0)
-    ret = cli_print_docs("inspect", format, docs, n, err);
-  for (size_t i = 0; i < n; i++)
-    free(docs[i]);
-  return ret;
+  return cli_inspect_refs("inspect", format, argv + optind, (size_t)(argc - optind), container_doc,
+                          e, err);
 }

@@ -180,8 +180,9 @@ static json_t *labels_json(char *const *v)
   return o;
 }
 
-static char *image_doc(struct image_store *s, const char *ref, struct vessel_error *err)
+static char *image_doc(void *ctx, const char *ref, struct vessel_error *err)
 {
+  struct image_store *s = ctx;
   struct image_config cfg = {0};
   struct image_info info = {0};
   char **layers = NULL;
@@ -220,19 +221,8 @@ int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct vessel_erro
   struct image_store *s = store(cli, err);
   if (!s)
     return -1;
-  size_t n = (size_t)(argc - optind);
-  _cleanup_free_ char **docs = calloc(n, sizeof *docs);
-  if (!docs)
-    return vessel_error_set(err, ENOMEM, "image inspect");
-  int ret = 0;
-  for (size_t i = 0; i < n && ret == 0; i++)
-    if (!(docs[i] = image_doc(s, argv[optind + (int)i], err)))
-      ret = -1;
-  if (ret == 0)
-    ret = cli_print_docs("image inspect", format, docs, n, err);
-  for (size_t i = 0; i < n; i++)
-    free(docs[i]);
-  return ret;
+  return cli_inspect_refs("image inspect", format, argv + optind, (size_t)(argc - optind),
+                          image_doc, s, err);
 }
 
 /* vessel image import|ls|list|rm|tag|inspect ... */

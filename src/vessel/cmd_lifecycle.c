@@ -233,22 +233,10 @@ int cmd_rename(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 
 int cmd_container_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {
-      {"force", no_argument, NULL, 'f'},
-      {"help", no_argument, NULL, CLI_HELP},
-      {NULL, 0, NULL, 0},
-  };
-  bool force = false;
-  int c;
-  while ((c = cli_getopt("container prune", argc, argv, "+:f", opts, err)) != -1) {
-    if (c == CLI_HELP)
-      return 0;
-    if (c != 'f')
-      return -1;
-    force = true;
-  }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "container prune: takes no arguments");
+  bool force;
+  int r = cli_prune_flags("container prune", argc, argv, &force, NULL, NULL, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
   if (!force && !cli_confirm("This will remove all stopped containers."))
     return 0;
   struct engine *e = cli_engine(cli, err);

@@ -145,27 +145,10 @@ int cmd_system_df(struct cli *cli, int argc, char **argv, struct vessel_error *e
  * anonymous volumes. */
 int cmd_system_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {
-      {"all", no_argument, NULL, 'a'},
-      {"force", no_argument, NULL, 'f'},
-      {"volumes", no_argument, NULL, 'V'},
-      {"help", no_argument, NULL, CLI_HELP},
-      {NULL, 0, NULL, 0},
-  };
-  bool all = false, force = false, volumes = false;
-  int c;
-  while ((c = cli_getopt("system prune", argc, argv, "+:af", opts, err)) != -1) {
-    if (c == 'a')
-      all = true;
-    else if (c == 'f')
-      force = true;
-    else if (c == 'V')
-      volumes = true;
-    else
-      return c == CLI_HELP ? 0 : -1;
-  }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "system prune: takes no arguments");
+  bool force, all, volumes;
+  int r = cli_prune_flags("system prune", argc, argv, &force, &all, &volumes, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
   if (!force &&
       !cli_confirm(all ? "This will remove:\n  - all stopped containers\n  - all images "
                          "without at least one container associated to them"

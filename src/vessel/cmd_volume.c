@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_format.h"
 #include "engine/engine.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -105,6 +106,14 @@ static int cmd_volume_ls(struct cli *cli, int argc, char **argv, struct vessel_e
   return 0;
 }
 
+static char *volume_doc(void *ctx, const char *name, struct vessel_error *err)
+{
+  struct engine_volume v = {0};
+  char *doc = engine_volume_get(ctx, name, &v, err) == 0 ? engine_volume_json(&v, err) : NULL;
+  engine_volume_clear(&v);
+  return doc;
+}
+
 static int cmd_volume_inspect(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
   int flags = cli_no_flags("volume inspect", argc, argv, err);
@@ -115,27 +124,8 @@ static int cmd_volume_inspect(struct cli *cli, int argc, char **argv, struct ves
   struct engine *e = cli_engine(cli, err);
   if (!e)
     return -1;
-  size_t n = (size_t)(argc - optind);
-  _cleanup_free_ char **docs = calloc(n, sizeof *docs);
-  if (!docs)
-    return vessel_error_set(err, ENOMEM, "volume inspect");
-  int ret = 0;
-  for (size_t i = 0; i < n && ret == 0; i++) {
-    struct engine_volume v = {0};
-    if (engine_volume_get(e, argv[optind + (int)i], &v, err) < 0 ||
-        !(docs[i] = engine_volume_json(&v, err)))
-      ret = -1;
-    engine_volume_clear(&v);
-  }
-  if (ret == 0) {
-    printf("[");
-    for (size_t i = 0; i < n; i++)
-      printf("%s%s", i ? ",\n" : "\n", docs[i]);
-    printf("\n]\n");
-  }
-  for (size_t i = 0; i < n; i++)
-    free(docs[i]);
-  return ret;
+  return cli_inspect_refs("volume inspect", NULL, argv + optind, (size_t)(argc - optind),
+                          volume_doc, e, err);
 }
 
 static int cmd_volume_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
@@ -178,26 +168,10 @@ static int cmd_volume_rm(struct cli *cli, int argc, char **argv, struct vessel_e
 
 static int cmd_volume_prune(struct cli *cli, int argc, char **argv, struct vessel_error *err)
 {
-  static const struct option opts[] = {
-      {"force", no_argument, NULL, 'f'},
-      {"all", no_argument, NULL, 'a'},
-      {"help", no_argument, NULL, CLI_HELP},
-      {NULL, 0, NULL, 0},
-  };
-  bool force = false, all = false;
-  int c;
-  while ((c = cli_getopt("volume prune", argc, argv, "+:fa", opts, err)) != -1) {
-    if (c == CLI_HELP)
-      return 0;
-    if (c == 'f')
-      force = true;
-    else if (c == 'a')
-      all = true;
-    else
-      return -1;
-  }
-  if (optind < argc)
-    return vessel_error_set(err, 0, "volume prune: no arguments expected");
+  bool force, all;
+  int r = cli_prune_flags("volume prune", argc, argv, &force, &all, NULL, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
   if (!force && !cli_confirm(all ? "This will remove all volumes not used by at least one "
                                    "container."
                                  : "This will remove anonymous volumes not used by at least one "

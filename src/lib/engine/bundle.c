@@ -237,20 +237,12 @@ static json_t *caps_json(const struct engine_run_opts *o, bool set[64], struct v
 
 static json_t *mounts_json(const struct bundle_input *in)
 {
-  const struct engine_run_opts *o = in->opts;
   json_t *a = json_array();
   for (size_t i = 0; a && i < ARRAY_SIZE(default_mounts); i++) {
     const struct mount_default *m = &default_mounts[i];
     json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "destination", m->destination,
                                        "type", m->type, "source", m->source, "options",
                                        strv_json(m->options)));
-  }
-  for (size_t i = 0; a && i < o->n_binds; i++) {
-    const struct engine_bind *b = &o->binds[i];
-    const char *opts[] = {"rbind", "rprivate", b->readonly ? "ro" : "rw", NULL};
-    json_array_append_new(a,
-                          json_pack("{s:s, s:s, s:s, s:o}", "destination", b->destination, "type",
-                                    "bind", "source", b->source, "options", strv_json(opts)));
   }
   json_t *etc = etc_files_mounts(in);
   if (!etc || json_array_extend(a, etc) < 0) {

@@ -108,9 +108,6 @@ static int apply_mounts(json_t *root, const struct bundle_input *in, struct vess
     for (size_t j = 0; j < i; j++)
       if (!strcmp(o->mounts[i].destination, o->mounts[j].destination))
         return vessel_error_set(err, 0, "duplicate mount point `%s`", o->mounts[i].destination);
-    for (size_t j = 0; j < o->n_binds; j++)
-      if (!strcmp(o->mounts[i].destination, o->binds[j].destination))
-        return vessel_error_set(err, 0, "duplicate mount point `%s`", o->mounts[i].destination);
   }
   qsort(sorted, n, sizeof *sorted, cmp_depth);
   for (size_t i = 0; i < n; i++) {

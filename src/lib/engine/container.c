@@ -316,19 +316,3 @@ int engine_remove(struct engine *e, const char *ref, bool force, struct vessel_e
   engine_container_clear(&c);
   return r;
 }
-
-int engine_open_output(struct engine *e, const struct engine_container *c, struct vessel_error *err)
-{
-  _cleanup_close_ int dfd =
-      openat(e->containers_fd, c->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0)
-    return vessel_error_set(err, errno, "container `%s`", c->name);
-  int fd = openat(dfd, ENGINE_OUTPUT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT)
-    return vessel_error_set(
-        err, 0, "container `%s` has no logs: only detached (-d) containers keep their output",
-        c->name);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "open the logs of `%s`", c->name);
-  return fd;
-}

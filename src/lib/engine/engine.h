@@ -70,12 +70,6 @@ int engine_parse_cpus(const char *s, long long *nano, struct vessel_error *err);
 /* --sysctl: only the namespaced ones docker allows (net.* unless network_host). */
 int engine_check_sysctl(const char *kv, bool network_host, struct vessel_error *err);
 
-struct engine_bind {
-  char *source;
-  char *destination;
-  bool readonly;
-};
-
 /* The monitor's part of a container (monitor.c, logfile.c, policy.c): its
  * terminal, log rotation, restart policy and health check. Kept in the
  * record; zero is docker's default except where noted. */
@@ -108,8 +102,6 @@ struct engine_run_opts {
   const char *user; /* UID[:GID] or a name in the image's /etc/passwd */
   const char *hostname;
   bool network_host; /* else a new, empty network namespace */
-  struct engine_bind *binds;
-  size_t n_binds;
   bool read_only;
   char **cap_add;
   char **cap_drop;
@@ -160,10 +152,6 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
  * container runs: 0 with id filled, 126/127 or -1 as engine_run. */
 int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],
                         struct vessel_error *err);
-
-/* The output of a detached container: an fd open for reading, or -1. */
-int engine_open_output(struct engine *e, const struct engine_container *c,
-                       struct vessel_error *err);
 
 /* PAUSED is read from the runtime when a record says running; it is never
  * the only truth kept on disk. */

@@ -6,7 +6,6 @@
 #include "engine/engine.h"
 
 #define ENGINE_RECORD "container.json"
-#define ENGINE_OUTPUT "output.log" /* stdout and stderr of a detached container */
 
 /* A fresh 64-hex container id from getrandom. */
 int engine_id_new(char out[65], struct vessel_error *err);

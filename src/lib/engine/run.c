@@ -27,20 +27,6 @@
 #define DETACH_WAIT_MS 30000
 #define START_LOCK_TRIES 25 /* of 20ms */
 
-static int check_binds(const struct engine_run_opts *o, struct vessel_error *err)
-{
-  for (size_t i = 0; i < o->n_binds; i++) {
-    const struct engine_bind *b = &o->binds[i];
-    struct stat st;
-    if (b->source[0] != '/' || b->destination[0] != '/')
-      return vessel_error_set(err, 0, "volume `%s:%s`: both paths must be absolute", b->source,
-                              b->destination);
-    if (stat(b->source, &st) < 0)
-      return vessel_error_set(err, errno, "volume source `%s`", b->source);
-  }
-  return 0;
-}
-
 struct run_state {
   struct engine *e;
   struct engine_container rec;
@@ -121,8 +107,6 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   _cleanup_free_ char *config = NULL;
   if (o->name && name_check(o->name, err) < 0)
     return -1;
-  if (check_binds(o, err) < 0)
-    return -1;
   if (image_resolve(e->images, o->image, &s->img, &s->layers, &s->info, err) < 0)
     return -1;
   if (run_flags_prepare(o, &s->img, &s->mounts, &s->rec, err) < 0)
@@ -198,8 +182,8 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
       etc_files_write(s->dirfd, s->rec.hostname, o->network_host, err) < 0 ||
       (s->vol_lock = volume_lock(e, false, err)) < 0 ||
       volume_prepare_mounts(e, o, &s->vols_made, err) < 0 ||
-      (!s->transient &&
-       fs_write_atomic(s->dirfd, "config.json", config, strlen(config), true, err) < 0) ||
+      (!s->transient && fs_write_atomic(s->dirfd, "config.json", config, strlen(config),
+                                        !s->rec.auto_remove, err) < 0) ||
       record_save(s->dirfd, &s->rec, err) < 0)
     return -1;
   if (s->transient)
@@ -310,28 +294,6 @@ int engine_run(struct engine *e, const struct engine_run_opts *o, struct vessel_
   return ret;
 }
 
-/* True once the container's command runs: its init is running and no
- * longer this binary (the runtime's init execs the command last, and an
- * exec that fails is reported by the monitor instead). */
-static bool container_started(struct engine *e, const char *id)
-{
-  struct runtime_ctx ctx = {.state_root = e->runtime_root};
-  struct container_info info = {0};
-  struct vessel_error ignored;
-  if (runtime_info(&ctx, id, &info, &ignored) < 0)
-    return false;
-  bool up = (info.status == CONTAINER_RUNNING || info.status == CONTAINER_PAUSED) && info.pid > 0;
-  if (up) {
-    char exe[64];
-    struct stat theirs, ours;
-    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)info.pid);
-    up = stat(exe, &theirs) == 0 && stat("/proc/self/exe", &ours) == 0 &&
-         (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino);
-  }
-  container_info_free(&info);
-  return up;
-}
-
 /* The monitor outlives the command that started it: it must not keep the
  * caller's inherited fds (a test's output pipe, a terminal) open. Ours are
  * all close-on-exec; what is not was inherited. */
@@ -371,7 +333,6 @@ static int monitor_killed(pid_t pid, const char *name, struct vessel_error *err)
  * 126/127 (err filled) or -1. */
 static int spawn_monitor(struct run_state *s, struct vessel_error *err)
 {
-  int ret = -1;
   _cleanup_close_ int null_fd = -1, rd = -1, wr = -1;
   null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   int p[2];
@@ -400,36 +361,24 @@ static int spawn_monitor(struct run_state *s, struct vessel_error *err)
   /* the monitor owns the container now, and cleans up when it fails */
   close(TAKE_FD(wr));
   s->made = false;
-  for (int waited = 0;; waited += 20) {
-    struct pollfd pfd = {.fd = rd, .events = POLLIN};
-    int n = poll(&pfd, 1, 20);
-    if (n > 0) {
-      char buf[1 + VESSEL_ERROR_MAX];
-      ssize_t got = read(rd, buf, sizeof buf - 1);
-      if (got == 1 && buf[0] == 0) { /* started; the monitor goes on */
-        ret = 0;
-        break;
-      }
-      if (got <= 0) { /* the monitor ended without a word: was it killed? */
-        ret = monitor_killed(pid, s->rec.name, err);
-        break;
-      }
-      buf[got] = '\0';
-      waitpid(pid, NULL, 0);
-      vessel_error_set(err, 0, "%s", buf + 1);
-      ret = (unsigned char)buf[0] == ENGINE_EXIT_FAILED ? -1 : (unsigned char)buf[0];
-      break;
-    }
-    if (container_started(s->e, s->rec.id)) {
-      ret = 0;
-      break;
-    }
-    if (waited >= DETACH_WAIT_MS) {
-      vessel_error_set(err, ETIMEDOUT, "container `%s` did not start", s->rec.name);
-      break;
-    }
-  }
-  return ret;
+  /* the monitor says "started" (one zero byte), or why not, or dies */
+  struct pollfd pfd = {.fd = rd, .events = POLLIN};
+  int n;
+  while ((n = poll(&pfd, 1, DETACH_WAIT_MS)) < 0 && errno == EINTR)
+    ;
+  if (n <= 0)
+    return vessel_error_set(err, n < 0 ? errno : ETIMEDOUT, "container `%s` did not start",
+                            s->rec.name);
+  char buf[1 + VESSEL_ERROR_MAX];
+  ssize_t got = read(rd, buf, sizeof buf - 1);
+  if (got == 1 && buf[0] == 0) /* started; the monitor goes on */
+    return 0;
+  if (got <= 0) /* the monitor ended without a word: was it killed? */
+    return monitor_killed(pid, s->rec.name, err);
+  buf[got] = '\0';
+  waitpid(pid, NULL, 0);
+  vessel_error_set(err, 0, "%s", buf + 1);
+  return (unsigned char)buf[0] == ENGINE_EXIT_FAILED ? -1 : (unsigned char)buf[0];
 }
 
 int engine_run_detached(struct engine *e, const struct engine_run_opts *o, char id[65],

@@ -98,15 +98,16 @@ static void flags_reach_the_config(void)
   char *env[] = {"B=flag", "C=3", NULL};
   char *add[] = {"sys_admin", NULL};
   char *drop[] = {"CAP_CHOWN", "net_raw", NULL};
-  struct engine_bind binds[] = {{"/host", "/ctr", true}};
+  struct engine_mount mounts[] = {
+      {.type = ENGINE_MOUNT_BIND, .source = "/host", .destination = "/ctr", .readonly = true}};
   struct engine_run_opts o = {.image = "x",
                               .cmd = run_cmd,
                               .env = env,
                               .workdir = "/w",
                               .hostname = "box",
                               .network_host = true,
-                              .binds = binds,
-                              .n_binds = 1,
+                              .mounts = mounts,
+                              .n_mounts = 1,
                               .read_only = true,
                               .cap_add = add,
                               .cap_drop = drop,
