@@ -85,6 +85,10 @@ bool cli_confirm(const char *warning);
 void cli_print_deleted(const char *title, const char *prefix, char *const *names);
 char **cli_images_in_use(struct engine *e, struct vessel_error *err);
 
+/* Commands on several objects go on past a failure, as docker's: the one
+ * before is reported now, the last kept in err for main() to print. */
+void cli_note_failure(int *ret, struct vessel_error *err, const struct vessel_error *one);
+
 /* Prints the help of a command ("image import" for subcommands). */
 void cli_print_help(const char *name);
 

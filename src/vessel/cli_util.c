@@ -192,3 +192,11 @@ int cli_prune_flags(const char *cmd, int argc, char **argv, bool *force, bool *a
     return vessel_error_set(err, 0, "%s: takes no arguments", cmd);
   return 0;
 }
+
+void cli_note_failure(int *ret, struct vessel_error *err, const struct vessel_error *one)
+{
+  if (*ret < 0)
+    fprintf(stderr, "vessel: %s\n", err->msg);
+  *err = *one;
+  *ret = -1;
+}

@@ -139,10 +139,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   for (int i = optind; i < argc; i++) {
     struct vessel_error one = {0};
     if (engine_remove_with_volumes(e, argv[i], force, volumes, &one) < 0) {
-      if (ret < 0)
-        fprintf(stderr, "vessel: %s\n", err->msg);
-      *err = one;
-      ret = -1;
+      cli_note_failure(&ret, err, &one);
       continue;
     }
     printf("%s\n", argv[i]);

@@ -14,15 +14,6 @@
 
 #define STOP_TIMEOUT_MAX (24 * 3600)
 
-/* One error reported now, the last kept for main() to print. */
-static void note_failure(int *ret, struct vessel_error *err, const struct vessel_error *one)
-{
-  if (*ret < 0)
-    fprintf(stderr, "vessel: %s\n", err->msg);
-  *err = *one;
-  *ret = -1;
-}
-
 static int parse_timeout(const char *cmd, const char *s, int *out, struct vessel_error *err)
 {
   long long n;
@@ -60,7 +51,7 @@ static int each_container(struct cli *cli, const char *cmd, int argc, char **arg
     if (act(e, argv[i], data, &one) != 0) {
       if (!one.msg[0])
         vessel_error_set(&one, 0, "container `%s` could not start", argv[i]);
-      note_failure(&ret, err, &one);
+      cli_note_failure(&ret, err, &one);
       continue;
     }
     if (print)
@@ -163,13 +154,11 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   if (!e)
     return -1;
   fflush(stdout);
-  {
-    int r = engine_start(e, argv[optind], true, err);
-    /* the command could not start: say why, exit 126/127 */
-    if (r > 0 && err->msg[0])
-      fprintf(stderr, "vessel: %s\n", err->msg);
-    return r;
-  }
+  int r = engine_start(e, argv[optind], true, err);
+  /* the command could not start: say why, exit 126/127 */
+  if (r > 0 && err->msg[0])
+    fprintf(stderr, "vessel: %s\n", err->msg);
+  return r;
 }
 
 int cmd_kill(struct cli *cli, int argc, char **argv, struct vessel_error *err)

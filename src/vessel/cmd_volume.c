@@ -155,10 +155,7 @@ static int cmd_volume_rm(struct cli *cli, int argc, char **argv, struct vessel_e
     if (engine_volume_remove(e, argv[i], &one) < 0) {
       if (force && one.code == ENOENT) /* -f: a missing volume is no error */
         continue;
-      if (ret < 0)
-        fprintf(stderr, "vessel: %s\n", err->msg);
-      *err = one;
-      ret = -1;
+      cli_note_failure(&ret, err, &one);
       continue;
     }
     printf("%s\n", argv[i]);
