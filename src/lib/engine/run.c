@@ -177,19 +177,23 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   }
   crashpoint("create-name");
   s->made = true;
-  /* volumes are made, and kept from volume rm, until the record names them */
+  /* volumes are made, and kept from volume rm, until the record names them
+   * (a run without volumes leaves their lock alone) */
+  bool volumes = false;
+  for (size_t i = 0; i < o->n_mounts; i++)
+    volumes |= o->mounts[i].type == ENGINE_MOUNT_VOLUME;
   if (make_dir(s, err) < 0 ||
       etc_files_write(s->dirfd, s->rec.hostname, o->network_host, err) < 0 ||
-      (s->vol_lock = volume_lock(e, false, err)) < 0 ||
-      volume_prepare_mounts(e, o, &s->vols_made, err) < 0 ||
+      (volumes && ((s->vol_lock = volume_lock(e, false, err)) < 0 ||
+                   volume_prepare_mounts(e, o, &s->vols_made, err) < 0)) ||
       (!s->transient && fs_write_atomic(s->dirfd, "config.json", config, strlen(config),
                                         !s->rec.auto_remove, err) < 0) ||
       record_save(s->dirfd, &s->rec, err) < 0)
     return -1;
   if (s->transient)
     s->config = TAKE_PTR(config);
-  close(s->vol_lock);
-  s->vol_lock = -1;
+  if (s->vol_lock >= 0)
+    close(TAKE_FD(s->vol_lock));
   crashpoint("create-record");
   return 0;
 }
