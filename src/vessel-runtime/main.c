@@ -151,11 +151,6 @@ static void log_sink(enum vessel_log_level level, const char *msg, void *data)
     fprintf(stderr, "vessel-runtime: %s%s\n", level == VESSEL_LOG_WARNING ? "warning: " : "", msg);
 }
 
-static bool needs_clone(const char *cmd)
-{
-  return !strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec");
-}
-
 /* A runtime started with stdin, stdout or stderr closed would hand its own
  * next files out as those numbers, and they would become the container's
  * stdio: hold them with /dev/null first. */
@@ -241,12 +236,14 @@ int main(int argc, char **argv)
     if (strcmp(commands[i].name, name) != 0)
       continue;
     struct vessel_error err = {0};
-    if (needs_clone(name) && selfclone_ensure(argv, &err) < 0) {
-      log_error("%s", err.msg);
-      return 1;
-    }
     optind = 0; /* full getopt reset for the command's own flags */
     int r = commands[i].fn(&cli, argc - cmd_index, argv + cmd_index, &err);
+    /* a container process the exec stub cannot start (a seccomp profile
+     * without execveat): again, from a sealed copy of this binary */
+    if (r < 0 && err.code == SELFCLONE_NEEDED) {
+      log_debug("%s", err.msg);
+      selfclone_ensure(argv, &err);
+    }
     if (r < 0) {
       log_error("%s", err.msg);
       return 1;

@@ -255,19 +255,6 @@ static void export_self_path(void)
   setenv("VESSEL_EXE", exe, 0);
 }
 
-/* The commands that run the runtime in-process, "container <verb>" too. */
-static bool enters_container(int argc, char **argv)
-{
-  static const char *const verbs[] = {"run", "start", "restart", "exec"};
-  const char *verb = argv[0];
-  if (strcmp(verb, "container") == 0 && argc > 1)
-    verb = argv[1];
-  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (strcmp(verb, verbs[i]) == 0)
-      return true;
-  return false;
-}
-
 int main(int argc, char **argv)
 {
   const char *env_root = getenv("VESSEL_ROOT"), *env_runroot = getenv("VESSEL_RUNROOT");
@@ -325,16 +312,18 @@ int main(int argc, char **argv)
     if (strcmp(commands[i].name, name) != 0)
       continue;
     struct vessel_error err = {0};
-    /* these enter a container from this process: not as the host's binary */
     export_self_path();
-    if (enters_container(argc - cmd_index, argv + cmd_index) && selfclone_ensure(argv, &err) < 0) {
-      log_error("%s", err.msg);
-      return CLI_EXIT_FAILED;
-    }
     optind = 0; /* full getopt reset for the command's own flags */
     int r = commands[i].fn(&cli, argc - cmd_index, argv + cmd_index, &err);
     if (cli.engine)
       engine_close(cli.engine);
+    /* a container process the exec stub cannot start (a seccomp profile
+     * without execveat) failed before anything was made: again, from a
+     * sealed copy of this binary */
+    if (r < 0 && err.code == SELFCLONE_NEEDED) {
+      log_debug("%s", err.msg);
+      selfclone_ensure(argv, &err);
+    }
     if (r < 0) {
       log_error("%s", err.msg);
       return CLI_EXIT_FAILED;

@@ -234,6 +234,52 @@ check_attack() { # SUM-BEFORE
   grep -q '^found' "$BUNDLE/rootfs/tmp/log"
 }
 
+# A profile that forbids execveat, which the exec stub is started with: the
+# runtime must then run from a sealed copy of itself instead.
+SECCOMP_NO_EXECVEAT='.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+  architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"],
+  syscalls: [{names: ["execveat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+
+@test "security: with execveat forbidden the runtime starts the program from a sealed copy" {
+  local id
+  id=$(vr_new_id)
+  vr_bundle "$id" . sh -c 'mkdir /tmp/x && echo ran'
+  vr_config "$SECCOMP_NO_EXECVEAT"
+  run -0 vr --debug run --bundle "$BUNDLE" "$id" </dev/null
+  [[ $output == *ran* && $output == *"seccomp profile does not allow execveat"* ]] ||
+    { echo "$output" >&2; return 1; }
+}
+
+@test "security: exec of /proc/self/exe under a profile without execveat cannot overwrite the runtime" {
+  local id sum_before rpid rc=0
+  sum_before=$(sha256sum <"$VESSEL_RUNTIME")
+  id=$(vr_new_id)
+  vr_bundle "$id" . sh -c "$ATTACKER"
+  vr_config "$SECCOMP_NO_EXECVEAT"
+  mkfifo "$BUNDLE/rootfs/tmp/fifo"
+  vr_up "$id"
+  vr_wait_for 100 grep -q ready "$BUNDLE/rootfs/tmp/log"
+  timeout 20 "$VESSEL_RUNTIME" --root "$VR_ROOT" exec "$id" \
+    /proc/self/exe --log /tmp/fifo state nosuch </dev/null >/dev/null 2>&1 &
+  rpid=$!
+  vr_track_pid "$rpid"
+  vr_wait_for 200 eval 'grep -q "^done" "$BUNDLE/rootfs/tmp/log" || ! kill -0 $rpid 2>/dev/null'
+  wait "$rpid" || rc=$?
+  check_attack "$sum_before"
+  # the sealed copy ran inside and the attacker found it: only writing failed
+  grep -q '^found' "$BUNDLE/rootfs/tmp/log"
+}
+
+@test "security: a program the kernel cannot execute exits 126 with the reason" {
+  local id
+  id=$(vr_new_id)
+  vr_bundle "$id" . /bin/notelf
+  printf 'garbage, not a program\n' >"$BUNDLE/rootfs/bin/notelf"
+  chmod +x "$BUNDLE/rootfs/bin/notelf"
+  run -126 vr_run "$id"
+  [[ $output == *"exec /bin/notelf: exec format error"* ]] || { echo "$output" >&2; return 1; }
+}
+
 @test "security: a user namespace maps container root to host uid 100000" {
   local id pid
   id=$(vr_new_id)

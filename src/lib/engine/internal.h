@@ -29,11 +29,14 @@ int record_from_json(const char *text, size_t len, struct engine_container *c,
                      struct vessel_error *err);
 
 /* Names: one file names/<name> made with O_EXCL holding the id, so two
- * commands can never take one name. names_fd is the names/ directory. */
+ * commands can never take one name. names_fd is the names/ directory;
+ * durable: fsync'd, for a container that outlives a power loss (not --rm). */
 int name_check(const char *name, struct vessel_error *err);
-int name_reserve(int names_fd, const char *name, const char *id, struct vessel_error *err);
+int name_reserve(int names_fd, const char *name, const char *id, bool durable,
+                 struct vessel_error *err);
 /* Takes the first free "vessel_<n>"; *name is malloc'd. */
-int name_generate(int names_fd, const char *id, char **name, struct vessel_error *err);
+int name_generate(int names_fd, const char *id, bool durable, char **name,
+                  struct vessel_error *err);
 /* Releases a name if it still belongs to id. */
 void name_release(int names_fd, const char *name, const char *id);
 /* 0 with id filled, -1 (ENOENT in err) when the name is free. */

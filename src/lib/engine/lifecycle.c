@@ -218,7 +218,7 @@ int engine_rename(struct engine *e, const char *ref, const char *new_name, struc
   if ((creating = engine_create_lock(e, err)) < 0)
     goto out;
   /* the new name first: O_EXCL makes it ours alone */
-  if (name_reserve(e->names_fd, new_name, c.id, err) < 0)
+  if (name_reserve(e->names_fd, new_name, c.id, !c.auto_remove, err) < 0)
     goto out;
   crashpoint("rename-name");
   struct vessel_error uerr = {0};

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/timefmt.h"
 #include "engine/internal.h"
 #include "engine/logfile.h"
 #include "engine/policy.h"
@@ -185,13 +186,10 @@ int logfile_write(struct logfile *l, int stream, const struct timespec *ts, cons
   struct out o = {.l = l};
   out_put(&o, "{\"log\":\"", 8);
   out_escaped(&o, text, len);
-  char tail[96];
-  struct tm tm;
-  gmtime_r(&ts->tv_sec, &tm);
-  char date[32];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  int n = snprintf(tail, sizeof tail, "\",\"stream\":\"%s\",\"time\":\"%s.%09ldZ\"}\n",
-                   stream == 2 ? "stderr" : "stdout", date, ts->tv_nsec);
+  char tail[96], date[TIME_RFC3339_MAX];
+  time_rfc3339(ts, date);
+  int n = snprintf(tail, sizeof tail, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
+                   stream == 2 ? "stderr" : "stdout", date);
   out_put(&o, tail, (size_t)n);
   out_flush(&o);
   if (o.error)

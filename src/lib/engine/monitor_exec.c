@@ -9,6 +9,7 @@
 #include "engine/internal.h"
 #include "engine/monitor.h"
 #include "util/log.h"
+#include "util/selfclone.h"
 
 static bool monitor_path(const char *vessel_exe, char out[PATH_MAX])
 {
@@ -57,6 +58,8 @@ void monitor_exec(const struct engine *e, const char *vessel_exe, int dirfd, int
    * that monitor_trim gives back (measured: 60 KiB of heap down to 20) */
   if (!getenv("GLIBC_TUNABLES"))
     setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 0);
+  /* protected, as restarts start the container's process from it */
+  selfclone_exec(path, (char *const *)argv);
   execv(path, (char *const *)argv);
   log_debug("exec `%s`: monitoring in-process", path);
   fcntl(dirfd, F_SETFD, FD_CLOEXEC);

@@ -33,7 +33,8 @@ int name_check(const char *name, struct vessel_error *err)
 }
 
 /* 0 when taken, 1 when the name was already in use, -1 on error */
-static int try_reserve(int names_fd, const char *name, const char *id, struct vessel_error *err)
+static int try_reserve(int names_fd, const char *name, const char *id, bool durable,
+                       struct vessel_error *err)
 {
   _cleanup_close_ int fd =
       openat(names_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -42,7 +43,7 @@ static int try_reserve(int names_fd, const char *name, const char *id, struct ve
   if (fd < 0)
     return vessel_error_set(err, errno, "create the name file `%s`", name);
   size_t len = strlen(id);
-  if (write(fd, id, len) != (ssize_t)len || fsync(fd) < 0) {
+  if (write(fd, id, len) != (ssize_t)len || (durable && fsync(fd) < 0)) {
     int e = errno ? errno : EIO;
     unlinkat(names_fd, name, 0);
     return vessel_error_set(err, e, "write the name file `%s`", name);
@@ -50,11 +51,12 @@ static int try_reserve(int names_fd, const char *name, const char *id, struct ve
   return 0;
 }
 
-int name_reserve(int names_fd, const char *name, const char *id, struct vessel_error *err)
+int name_reserve(int names_fd, const char *name, const char *id, bool durable,
+                 struct vessel_error *err)
 {
   if (name_check(name, err) < 0)
     return -1;
-  int r = try_reserve(names_fd, name, id, err);
+  int r = try_reserve(names_fd, name, id, durable, err);
   if (r > 0) {
     char other[65] = "";
     struct vessel_error ignored;
@@ -65,12 +67,12 @@ int name_reserve(int names_fd, const char *name, const char *id, struct vessel_e
   return r;
 }
 
-int name_generate(int names_fd, const char *id, char **name, struct vessel_error *err)
+int name_generate(int names_fd, const char *id, bool durable, char **name, struct vessel_error *err)
 {
   for (unsigned n = 1; n <= NAME_GENERATE_TRIES; n++) {
     char buf[32];
     snprintf(buf, sizeof buf, "vessel_%u", n);
-    int r = try_reserve(names_fd, buf, id, err);
+    int r = try_reserve(names_fd, buf, id, durable, err);
     if (r < 0)
       return -1;
     if (r == 0) {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/timefmt.h"
 #include "engine/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -261,15 +262,9 @@ int record_update(int dirfd, int (*fn)(struct engine_container *c, void *data), 
 
 char *engine_now_rfc3339(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64], *out = NULL;
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
+  char buf[TIME_RFC3339_MAX];
+  time_rfc3339_now(buf);
+  return strdup(buf);
 }
 
 struct state_change {

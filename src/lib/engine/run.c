@@ -166,13 +166,13 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   if (creating < 0)
     return -1;
   if (o->name) {
-    if (name_reserve(e->names_fd, o->name, s->rec.id, err) < 0)
+    if (name_reserve(e->names_fd, o->name, s->rec.id, !o->remove, err) < 0)
       return -1;
     if (!(s->rec.name = strdup(o->name))) {
       name_release(e->names_fd, o->name, s->rec.id);
       return vessel_error_set(err, ENOMEM, "container name");
     }
-  } else if (name_generate(e->names_fd, s->rec.id, &s->rec.name, err) < 0) {
+  } else if (name_generate(e->names_fd, s->rec.id, !o->remove, &s->rec.name, err) < 0) {
     return -1;
   }
   crashpoint("create-name");

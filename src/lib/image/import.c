@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/timefmt.h"
 #include "image-internal.h"
 #include "util/cleanup.h"
 #include "util/crashpoint.h"
@@ -235,16 +236,6 @@ out:
   return r;
 }
 
-static void rfc3339_now(char buf[static 32])
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, 32 - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static int write_json_blob(struct image_store *s, json_t *j, char digest[static DIGEST_LEN + 1],
                            size_t *size, struct vessel_error *err)
 {
@@ -259,7 +250,7 @@ static char *import_locked(struct image_store *s, int in_fd, const char *tar_pat
                            json_t *cc, struct vessel_error *err)
 {
   char layer[DIGEST_LEN + 1], diff_id[DIGEST_LEN + 1], cfg_digest[DIGEST_LEN + 1],
-      man_digest[DIGEST_LEN + 1], created[32];
+      man_digest[DIGEST_LEN + 1], created[TIME_RFC3339_MAX];
   unsigned long long layer_size, unpacked = 0;
   size_t cfg_size = 0, man_size = 0;
   if (write_layer(s, in_fd, tar_path, layer, &layer_size, diff_id, err) < 0)
@@ -275,7 +266,7 @@ static char *import_locked(struct image_store *s, int in_fd, const char *tar_pat
     if (unpack_layer(fd, dir, false, true, &unpacked, err) < 0)
       return NULL;
   }
-  rfc3339_now(created);
+  time_rfc3339_now(created);
   json_t *cfg = json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "created",
                           created, "architecture", "amd64", "os", "linux", "config", cc, "rootfs",
                           "type", "layers", "diff_ids", diff_id, "history", "created", created,

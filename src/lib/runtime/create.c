@@ -24,6 +24,8 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "record.h"
+#include "exec_stub.h"
+#include "util/timefmt.h"
 #include "seccomp_cache.h"
 #include "sync.h"
 #include "util/cleanup.h"
@@ -178,16 +180,6 @@ static int write_time_offsets(const struct spec_linux *l, struct vessel_error *e
                    (long long)l->time_offsets.monotonic_secs, l->time_offsets.monotonic_nsecs,
                    (long long)l->time_offsets.boottime_secs, l->time_offsets.boottime_nsecs);
   return fs_write_fileat(AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, err);
-}
-
-static void rfc3339_now(char buf[64])
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
 }
 
 static char *annotations_json(const struct spec *s)
@@ -393,6 +385,9 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
       goto out;
   }
   c.seccomp = s->linux_.seccomp ? &seccomp : NULL;
+  c.exec_stub = exec_stub_for(s->linux_.seccomp, err);
+  if (c.exec_stub < -1)
+    goto out;
   /* the agent is reached from the host, before the init enters the container */
   if (seccomp.notify) {
     const char *agent = s->linux_.seccomp->listener_path;
@@ -429,8 +424,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   rec.exec_fd = -1;
   rec.has_poststart = s->hooks.n[SPEC_HOOK_POSTSTART] > 0;
   rec.has_poststop = s->hooks.n[SPEC_HOOK_POSTSTOP] > 0;
-  char created[64];
-  rfc3339_now(created);
+  char created[TIME_RFC3339_MAX];
+  time_rfc3339_now(created);
   rec.created = created;
   /* a record of what exists before it exists: if this process is killed
    * from here on, `delete --force` finds the cgroup to remove */

@@ -22,6 +22,7 @@
 #include "create.h"
 #include "process.h"
 #include "record.h"
+#include "exec_stub.h"
 #include "seccomp_cache.h"
 #include "runtime.h"
 #include "sync.h"
@@ -62,6 +63,7 @@ struct exec_child {
   int console_fd;
   const struct cgroup_join *join;
   int cap_last;
+  int exec_stub;
 };
 
 static __attribute__((noreturn)) void exec_child_main(struct exec_child *x)
@@ -99,10 +101,11 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *x)
   struct process_security sec = {.process = p,
                                  .seccomp = x->seccomp,
                                  .cap_last = x->cap_last,
-                                 .preserve_fds = x->o->preserve_fds};
+                                 .preserve_fds = x->o->preserve_fds,
+                                 .exec_stub = x->exec_stub};
   if (process_apply_security(&sec, &err) < 0)
     goto fail;
-  process_exec(exe, p, &err);
+  process_exec(exe, &sec, &err);
 fail:
   sync_send_error(x->sync_fd, &err);
   _exit(1);
@@ -158,6 +161,9 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     if (seccomp_build_cached(s->linux_.seccomp, config, cache, &seccomp, err) < 0)
       goto out;
   }
+  int stub = exec_stub_for(s->linux_.seccomp, err);
+  if (stub < -1)
+    goto out;
   cg = record_cgroup(&rec, err);
   if (!cg)
     goto out;
@@ -187,7 +193,8 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
                          .sync_fd = sv[1],
                          .console_fd = console_fd,
                          .join = &join,
-                         .cap_last = caps_last_cap()};
+                         .cap_last = caps_last_cap(),
+                         .exec_stub = stub};
   int pre = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
   if (pre) {
     own_pid_ns = (int)syscall(SYS_pidfd_open, getpid(), 0);

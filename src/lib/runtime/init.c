@@ -257,7 +257,8 @@ void init_main(struct init_config *c)
   struct process_security sec = {.process = p,
                                  .seccomp = c->seccomp,
                                  .cap_last = c->cap_last,
-                                 .preserve_fds = c->preserve_fds};
+                                 .preserve_fds = c->preserve_fds,
+                                 .exec_stub = c->exec_stub};
   if (process_apply_security(&sec, &err) < 0)
     init_fail(c, &err, detached);
   if (sec.seccomp_listener >= 0 && c->seccomp_agent_fd >= 0) {
@@ -266,6 +267,6 @@ void init_main(struct init_config *c)
     close(sec.seccomp_listener);
     close(c->seccomp_agent_fd);
   }
-  process_exec(exe, p, &err);
+  process_exec(exe, &sec, &err);
   init_fail(c, &err, detached);
 }

@@ -41,6 +41,7 @@ struct init_config {
   const int *idmap_fds; /* per mount: user namespace of an idmapped mount, or -1 */
   int seccomp_agent_fd; /* connected to linux.seccomp.listenerPath, or -1 */
   int cap_last;
+  int exec_stub; /* exec_stub_for */
   bool no_pivot, no_new_keyring;
   unsigned preserve_fds;
   bool hooks_sync; /* createRuntime/prestart hooks: stop and let the runtime run them */

@@ -233,6 +233,9 @@ int process_apply_security(struct process_security *s, struct vessel_error *err)
   /* no host fd reaches the container: everything above the preserved range
    * closes at execve; the preserved ones must survive it */
   unsigned first = 3 + s->preserve_fds;
+  if (s->exec_stub >= 0 && (unsigned)s->exec_stub < first &&
+      (s->exec_stub = fcntl(s->exec_stub, F_DUPFD_CLOEXEC, (int)first)) < 0)
+    return vessel_error_set(err, errno, "move the exec stub above the preserved fds");
   if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return vessel_error_set(err, errno, "close_range");
   for (unsigned fd = 3; fd < first; fd++)
@@ -240,10 +243,27 @@ int process_apply_security(struct process_security *s, struct vessel_error *err)
   return 0;
 }
 
-int process_exec(const char *path, const struct spec_process *p, struct vessel_error *err)
+int process_exec(const char *path, const struct process_security *s, struct vessel_error *err)
 {
+  const struct spec_process *p = s->process;
   char *empty[] = {NULL};
-  execve(path, p->args, p->env ? p->env : empty);
+  char **env = p->env ? p->env : empty;
+  if (s->exec_stub >= 0) {
+    /* the stub runs execve(PATH, ARGS..., env) */
+    size_t n = 0;
+    while (p->args[n])
+      n++;
+    char **argv = calloc(n + 2, sizeof *argv);
+    if (!argv)
+      return vessel_error_set(err, ENOMEM, "exec `%s`", p->args[0]);
+    argv[0] = (char *)path;
+    memcpy(argv + 1, p->args, n * sizeof *argv);
+    syscall(SYS_execveat, s->exec_stub, "", argv, env, AT_EMPTY_PATH);
+    int e = errno;
+    free(argv);
+    return vessel_error_set(err, e, "start the exec stub for `%s`", p->args[0]);
+  }
+  execve(path, p->args, env);
   if (errno == ENOENT)
     return exec_error(err, ENOENT, "no such file or directory", p->args[0]);
   if (errno == EACCES)

@@ -27,6 +27,7 @@ struct process_security {
   const struct seccomp_program *seccomp; /* may be NULL */
   int cap_last;
   unsigned preserve_fds;
+  int exec_stub;        /* exec_stub_for's fd, or -1 to execve directly */
   int seccomp_listener; /* out: notify fd, or -1 */
 };
 
@@ -35,8 +36,10 @@ struct process_security {
  * preserved ones close-on-exec. */
 int process_apply_security(struct process_security *s, struct vessel_error *err);
 
-/* execve; returns only on failure, with err set (126/127 style messages). */
-int process_exec(const char *path, const struct spec_process *p, struct vessel_error *err);
+/* Executes path with s->process's arguments and environment, through the
+ * exec stub when s has one; returns only on failure, with err set (126/127
+ * style messages). */
+int process_exec(const char *path, const struct process_security *s, struct vessel_error *err);
 
 /* The exit code a front end gives an exec failure: 127 not found, 126 other. */
 int process_exec_error_status(int errnum);

@@ -2,6 +2,7 @@
 #include "selfclone.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -16,14 +17,13 @@ extern char **environ;
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-/* The cheap way: exec ourselves through a detached, read-only bind mount of
- * our own binary. /proc/self/exe then names a file on a read-only mount, so
- * opening it for writing fails (EROFS), and the page cache stays shared: no
- * copy, unlike the memfd (measured: the copy was ~15% of `run`'s CPU). */
-static void exec_from_readonly_bind(char **argv)
+/* The cheap way: exec through a detached, read-only bind mount of the
+ * binary. /proc/self/exe then names a file on a read-only mount, so opening
+ * it for writing fails (EROFS), and the page cache stays shared: no copy,
+ * unlike the memfd (measured: the copy was ~15% of `run`'s CPU). */
+void selfclone_exec(const char *path, char *const argv[])
 {
-  _cleanup_close_ int tree =
-      open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  _cleanup_close_ int tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (tree < 0)
     return;
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};
@@ -32,19 +32,30 @@ static void exec_from_readonly_bind(char **argv)
   execveat(tree, "", argv, environ, AT_EMPTY_PATH);
 }
 
+/* sealed, or on a read-only mount: no path can write it */
+static bool protected_binary(int self)
+{
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & SEALS) == SEALS)
+    return true;
+  struct statvfs sv;
+  return fstatvfs(self, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+bool selfclone_protected(void)
+{
+  _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  return self >= 0 && protected_binary(self);
+}
+
 int selfclone_ensure(char **argv, struct vessel_error *err)
 {
   _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)
     return vessel_error_set(err, errno, "open `/proc/self/exe`");
-  int seals = fcntl(self, F_GET_SEALS);
-  if (seals >= 0 && (seals & SEALS) == SEALS)
+  if (protected_binary(self))
     return 0;
-  /* a binary on a read-only mount cannot be written through any path */
-  struct statvfs sv;
-  if (fstatvfs(self, &sv) == 0 && (sv.f_flag & ST_RDONLY))
-    return 0;
-  exec_from_readonly_bind(argv);
+  selfclone_exec("/proc/self/exe", argv);
   /* no mount API or no privilege for it (rootless): the sealed copy */
   struct stat st;
   if (fstat(self, &st) < 0)

@@ -119,8 +119,8 @@ static void names_are_unique(void)
   char a[65], b[65], got[65];
   engine_id_new(a, &err);
   engine_id_new(b, &err);
-  CHECK(name_reserve(dir, "web", a, &err) == 0);
-  CHECK(name_reserve(dir, "web", b, &err) < 0);
+  CHECK(name_reserve(dir, "web", a, true, &err) == 0);
+  CHECK(name_reserve(dir, "web", b, true, &err) < 0);
   CHECK(strstr(err.msg, "already in use") != NULL);
   CHECK(name_lookup(dir, "web", got, &err) == 0);
   CHECK_STR(got, a);
@@ -129,7 +129,7 @@ static void names_are_unique(void)
   CHECK(name_lookup(dir, "web", got, &err) == 0);
   name_release(dir, "web", a);
   CHECK(name_lookup(dir, "web", got, &err) < 0);
-  CHECK(name_reserve(dir, "web", b, &err) == 0);
+  CHECK(name_reserve(dir, "web", b, true, &err) == 0);
   remove_dir();
 }
 
@@ -157,13 +157,13 @@ static void generated_names_count_up(void)
   engine_id_new(b, &err);
   engine_id_new(c, &err);
   _cleanup_free_ char *n1 = NULL, *n2 = NULL, *n3 = NULL;
-  CHECK(name_reserve(dir, "vessel_2", c, &err) == 0);
-  CHECK(name_generate(dir, a, &n1, &err) == 0);
-  CHECK(name_generate(dir, b, &n2, &err) == 0);
+  CHECK(name_reserve(dir, "vessel_2", c, true, &err) == 0);
+  CHECK(name_generate(dir, a, true, &n1, &err) == 0);
+  CHECK(name_generate(dir, b, true, &n2, &err) == 0);
   CHECK_STR(n1, "vessel_1");
   CHECK_STR(n2, "vessel_3");
   name_release(dir, "vessel_1", a);
-  CHECK(name_generate(dir, c, &n3, &err) == 0);
+  CHECK(name_generate(dir, c, true, &n3, &err) == 0);
   CHECK_STR(n3, "vessel_1");
   remove_dir();
 }

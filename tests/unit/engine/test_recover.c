@@ -65,7 +65,7 @@ static void make_container(struct engine *e, char id[65], const char *name, cons
     CHECK(record_save(dfd, &c, &err) == 0);
   }
   if (name)
-    CHECK(name_reserve(e->names_fd, name, id, &err) == 0);
+    CHECK(name_reserve(e->names_fd, name, id, true, &err) == 0);
 }
 
 static bool exists(int dirfd, const char *name)
@@ -83,10 +83,10 @@ static void leftovers_go_and_whole_containers_stay(void)
   make_container(e, whole, "whole", "whole", true);
   make_container(e, half, "half", NULL, false);   /* killed before its record */
   make_container(e, renamed, "old", "new", true); /* rename killed after the record */
-  CHECK(name_reserve(e->names_fd, "new", renamed, &(struct vessel_error){0}) == 0);
+  CHECK(name_reserve(e->names_fd, "new", renamed, true, &(struct vessel_error){0}) == 0);
   struct vessel_error err = {0};
   CHECK(engine_id_new(gone, &err) == 0);
-  CHECK(name_reserve(e->names_fd, "dangling", gone, &err) == 0); /* killed before its dir */
+  CHECK(name_reserve(e->names_fd, "dangling", gone, true, &err) == 0); /* killed before its dir */
   /* killed between the name file's creation and its write */
   _cleanup_close_ int empty = openat(e->names_fd, "empty", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   CHECK(empty >= 0);
