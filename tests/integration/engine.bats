@@ -167,6 +167,43 @@ cgroup_dirs_of() {
   [[ $output == other ]]
 }
 
+@test "engine: one init layer per image holds the mount points, under the image's /etc" {
+  local img=$T/img ino
+  # /etc 0750 owned by 1:1, and no /proc, /sys or /dev
+  mkdir -p "$img"/{bin,etc}
+  cp /bin/busybox "$img/bin/busybox"
+  chmod 0750 "$img/etc"
+  chown 1:1 "$img/etc"
+  tar -C "$img" -cf "$T/img.tar" .
+  v import "$T/img.tar" odd >/dev/null
+  run -0 v run --rm -h box odd /bin/busybox sh -c \
+    '/bin/busybox stat -c "%a %u %g" /etc; /bin/busybox cat /etc/hostname; /bin/busybox ls -d /proc/1'
+  [[ ${lines[0]} == "750 1 1" && ${lines[1]} == box && ${lines[2]} == /proc/1 ]] ||
+    { echo "$output" >&2; return 1; }
+  local init=("$T"/root/layers/*.init)
+  [[ ${#init[@]} -eq 1 && -f ${init[0]}/etc/hosts && -d ${init[0]}/proc ]]
+  ino=$(stat -c %i "${init[0]}")
+  run -0 v run --rm odd /bin/busybox true
+  [[ $(stat -c %i "${init[0]}") == "$ino" ]] # made once
+  # busybox's own: nothing of it lands in the container's upper dir
+  run -0 v create --name kept busybox true
+  run -0 v start -a kept
+  [[ -z $(ls -A "$T/root/containers/$(v inspect -f '{{.Id}}' kept)/upper") ]]
+  v rm kept >/dev/null
+  # an image whose /etc is a link: no init layer, the files are still there
+  rm -rf "$img/etc"
+  mkdir -p "$img/data/etc"
+  ln -s data/etc "$img/etc"
+  tar -C "$img" -cf "$T/link.tar" .
+  v import "$T/link.tar" linked >/dev/null
+  run -0 v run --rm -h linkbox linked /bin/busybox cat /etc/hostname
+  [[ $output == linkbox ]]
+  # and it goes with its image
+  v rmi odd linked >/dev/null
+  v rmi busybox >/dev/null
+  [[ -z $(ls -A "$T/root/layers") ]]
+}
+
 @test "engine: images table, -q and json; tag, image inspect, rmi" {
   run v images
   [[ $status -eq 0 ]]

@@ -283,7 +283,7 @@ static json_t *linux_json(const struct bundle_input *in, const bool caps[64])
   return l;
 }
 
-char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err)
+json_t *bundle_config_json(const struct bundle_input *in, struct vessel_error *err)
 {
   const struct engine_run_opts *o = in->opts;
   char hostname[13];
@@ -326,9 +326,5 @@ char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err
     json_decref(root);
     return NULL;
   }
-  char *text = json_dumps(root, JSON_INDENT(2));
-  json_decref(root);
-  if (!text)
-    vessel_error_set(err, ENOMEM, "build config.json");
-  return text;
+  return root;
 }

@@ -54,7 +54,8 @@ struct bundle_input {
   size_t n_additional_gids;
   const char *root; /* the engine's --root, for volume paths */
 };
-char *bundle_config_json(const struct bundle_input *in, struct vessel_error *err);
+/* config.json's object; the caller dumps it (JSON_INDENT(2) for the file) */
+json_t *bundle_config_json(const struct bundle_input *in, struct vessel_error *err);
 /* /etc/hostname, hosts and resolv.conf (etc_files.c): the bind mounts of the
  * bundle, and the files in the container's directory dirfd. */
 json_t *etc_files_mounts(const struct bundle_input *in);

@@ -49,6 +49,7 @@ struct run_state {
    * removed cost ~0.2 ms of such a run. */
   bool foreground, transient;
   char *config;
+  json_t *config_json; /* config, parsed: the runtime need not parse it again */
   char host_name[HOST_NAME_MAX + 1];
 };
 
@@ -64,6 +65,7 @@ static void run_state_clear(struct run_state *s)
   run_flags_mounts_free(s->mounts, s->opts.n_mounts);
   engine_container_clear(&s->rec);
   free(s->config);
+  json_decref(s->config_json);
   if (s->dirfd >= 0)
     close(s->dirfd);
   if (s->lock >= 0)
@@ -128,8 +130,10 @@ static int run_prepare(struct engine *e, const struct engine_run_opts *o, struct
   /* everything that bad input can break is checked before anything exists */
   struct bundle_input in = {
       .id = s->rec.id, .opts = o, .image = &s->img, .uid = uid, .gid = gid, .root = e->root};
-  if (!(config = bundle_config_json(&in, err)))
+  if (!(s->config_json = bundle_config_json(&in, err)))
     return -1;
+  if (!(config = json_dumps(s->config_json, JSON_INDENT(2))))
+    return vessel_error_set(err, ENOMEM, "build config.json");
   char hostname[13];
   snprintf(hostname, sizeof hostname, "%.12s", s->rec.id);
   if (!(s->rec.cmd = bundle_args(o, &s->img, err)) ||
@@ -214,7 +218,8 @@ static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
   if (env_exe)
     memcpy(exe, env_exe, (size_t)n);
   exe[n > 0 ? n : 0] = '\0';
-  if (rootfs_private_namespace(err) < 0 ||
+  if (image_add_init_layer(s->e->images, &s->layers, err) < 0 ||
+      rootfs_private_namespace(err) < 0 ||
       rootfs_mount(s->rootfs, s->layers, s->upper, s->work, s->rec.auto_remove, err) < 0)
     return -1;
   if (s->first && volume_copy_up(s->e, &s->rec, s->rootfs, err) < 0) {
@@ -226,7 +231,8 @@ static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
     return -1;
   crashpoint("start-recorded");
   struct runtime_ctx ctx = {.state_root = s->e->runtime_root};
-  struct runtime_create_opts co = {.id = s->rec.id, .bundle = s->dir, .config = s->config};
+  struct runtime_create_opts co = {
+      .id = s->rec.id, .bundle = s->dir, .config = s->config, .config_json = s->config_json};
   int status = 0, r;
   /* run --rm in the foreground: nobody can read its log afterwards, and it
    * needs no monitor of ours (the runtime relays the terminal itself) */

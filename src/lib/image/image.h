@@ -62,6 +62,13 @@ char *image_import(struct image_store *s, const char *tar_path, const struct ima
 int image_resolve(struct image_store *s, const char *ref, struct image_config *config,
                   char ***layer_dirs, struct image_info *info, struct vessel_error *err);
 
+/* Adds the init layer of the image whose layer_dirs image_resolve gave: the
+ * mountpoints of /etc/hostname, /etc/hosts and /etc/resolv.conf (under the
+ * image's /etc owner and mode) and /proc, /sys and /dev where the image has
+ * none, made once per layer stack and removed with it. Leaves layer_dirs as
+ * they are when the image's /etc is not a directory. */
+int image_add_init_layer(struct image_store *s, char ***layer_dirs, struct vessel_error *err);
+
 int image_list(struct image_store *s, struct image_info **out, size_t *n, struct vessel_error *err);
 
 /* Adds name:tag for an existing image. */

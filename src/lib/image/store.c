@@ -266,6 +266,17 @@ static int mark_image(struct image_store *s, const char *manifest_digest, json_t
   return 0;
 }
 
+/* "<chain id>.init" (init_layer.c) goes with its layer */
+static bool kept_init_layer(json_t *keep, const char *name)
+{
+  size_t n = strlen(name);
+  if (n <= 5 || strcmp(name + n - 5, ".init") != 0)
+    return false;
+  char layer[NAME_MAX + 1];
+  snprintf(layer, sizeof layer, "%.*s", (int)(n - 5), name);
+  return json_object_get(keep, layer) != NULL;
+}
+
 static void sweep(int dirfd, json_t *keep)
 {
   int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -282,7 +293,7 @@ static void sweep(int dirfd, json_t *keep)
      * killed command: every writer holds the store lock that gc runs under */
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    if (json_object_get(keep, de->d_name))
+    if (json_object_get(keep, de->d_name) || kept_init_layer(keep, de->d_name))
       continue;
     log_debug("image store: removing unused `%s`", de->d_name);
     rm_rf_at(dirfd, de->d_name);

@@ -316,7 +316,8 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   } else if (read_bundle_config(bundle, &config, &config_len, err) < 0) {
     return -1;
   }
-  struct spec *s = spec_parse(config, config_len, err);
+  struct spec *s = o->config && o->config_json ? spec_parse_json(o->config_json, err)
+                                               : spec_parse(config, config_len, err);
   if (!s)
     return vessel_error_prefix(err, "config.json");
   int r = -1;
@@ -381,7 +382,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
   if (s->linux_.seccomp) {
     char cache[PATH_MAX];
     snprintf(cache, sizeof cache, "%s/.seccomp-cache", ctx->state_root);
-    if (seccomp_build_cached(s->linux_.seccomp, config, cache, &seccomp, err) < 0)
+    if (seccomp_build_cached(s->linux_.seccomp, cache, &seccomp, err) < 0)
       goto out;
   }
   c.seccomp = s->linux_.seccomp ? &seccomp : NULL;

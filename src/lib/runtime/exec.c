@@ -158,7 +158,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
   if (s->linux_.seccomp) {
     char cache[PATH_MAX];
     snprintf(cache, sizeof cache, "%s/.seccomp-cache", ctx->state_root);
-    if (seccomp_build_cached(s->linux_.seccomp, config, cache, &seccomp, err) < 0)
+    if (seccomp_build_cached(s->linux_.seccomp, cache, &seccomp, err) < 0)
       goto out;
   }
   int stub = exec_stub_for(s->linux_.seccomp, err);

@@ -21,10 +21,11 @@ struct runtime_create_opts {
   const char *console_socket;
   bool no_pivot;
   bool no_new_keyring;
-  unsigned preserve_fds; /* fds 3 .. 3+n-1 survive into the container */
-  bool keep;             /* run in the foreground: keep the stopped container */
-  const char *config;    /* config.json's text, when the caller has it: the
-                          * bundle's file is then not read (nor needed) */
+  unsigned preserve_fds;            /* fds 3 .. 3+n-1 survive into the container */
+  bool keep;                        /* run in the foreground: keep the stopped container */
+  const char *config;               /* config.json's text, when the caller has it: the
+                                     * bundle's file is then not read (nor needed) */
+  const struct json_t *config_json; /* and parsed, with config: not parsed again */
 };
 
 enum container_status {

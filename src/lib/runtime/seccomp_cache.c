@@ -20,20 +20,15 @@
 #define CACHE_MAX (4u << 20)
 
 /* The profile as sorted, compact JSON, plus what else decides the program. */
-static char *cache_key(const char *config)
+static char *cache_key(const struct spec_seccomp *s)
 {
-  json_t *root = json_loads(config, 0, NULL);
-  json_t *sec = json_object_get(json_object_get(root, "linux"), "seccomp");
-  char *text = sec ? json_dumps(sec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  json_decref(root);
-  if (!text)
+  if (!s->canonical)
     return NULL;
   const struct scmp_version *v = seccomp_version();
   char *key = NULL;
-  if (asprintf(&key, "%s\nlibseccomp %u.%u.%u arch %u\n", text, v->major, v->minor, v->micro,
-               seccomp_arch_native()) < 0)
+  if (asprintf(&key, "%s\nlibseccomp %u.%u.%u arch %u\n", s->canonical, v->major, v->minor,
+               v->micro, seccomp_arch_native()) < 0)
     key = NULL;
-  free(text);
   return key;
 }
 
@@ -101,10 +96,10 @@ static void store(const char *dir, const char *name, const char *key,
   fs_write_atomic(dfd, name, buf, len, false, NULL); /* best effort */
 }
 
-int seccomp_build_cached(const struct spec_seccomp *s, const char *config, const char *cache_dir,
+int seccomp_build_cached(const struct spec_seccomp *s, const char *cache_dir,
                          struct seccomp_program *out, struct vessel_error *err)
 {
-  _cleanup_free_ char *key = cache_dir ? cache_key(config) : NULL;
+  _cleanup_free_ char *key = cache_dir ? cache_key(s) : NULL;
   if (!key)
     return seccomp_program_build(s, out, err);
   char name[32], path[PATH_MAX];

@@ -7,8 +7,8 @@
 #include "seccomp/seccomp.h"
 #include "util/error.h"
 
-/* Like seccomp_program_build, for the linux.seccomp of the config.json text
- * config, reusing a program compiled earlier into cache_dir (created 0700
- * when missing; a cache that cannot be read or written is only skipped). */
-int seccomp_build_cached(const struct spec_seccomp *s, const char *config, const char *cache_dir,
+/* Like seccomp_program_build, reusing a program compiled earlier into
+ * cache_dir (created 0700 when missing; a cache that cannot be read or
+ * written is only skipped). */
+int seccomp_build_cached(const struct spec_seccomp *s, const char *cache_dir,
                          struct seccomp_program *out, struct vessel_error *err);

@@ -87,6 +87,7 @@ void spec_seccomp_free(struct spec_seccomp *s)
   strv_free(s->architectures);
   free(s->listener_path);
   free(s->listener_metadata);
+  free(s->canonical);
   for (size_t i = 0; s->syscalls && i < s->n_syscalls; i++) {
     strv_free(s->syscalls[i].names);
     free(s->syscalls[i].args);

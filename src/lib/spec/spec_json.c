@@ -77,7 +77,7 @@ int jalloc(struct jctx *c, const struct jpath *p, size_t n, size_t sz, void **ou
 
 /* ---- loading --------------------------------------------------------- */
 
-static void bignum_init(struct jctx *c)
+void jctx_init(struct jctx *c)
 {
   uint64_t nonce;
   if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) != (ssize_t)sizeof nonce) {
@@ -175,7 +175,7 @@ static void rewrite_one(size_t start, size_t n, void *data)
 
 json_t *jload(struct jctx *c, const char *json, size_t len)
 {
-  bignum_init(c);
+  jctx_init(c);
   _cleanup_free_ char *copy = NULL;
   size_t nbig = scan_bignums(json, len, NULL, NULL);
   if (nbig > 0) {

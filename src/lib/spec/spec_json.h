@@ -45,6 +45,10 @@ struct jctx {
   size_t bignum_len;
 };
 
+/* Gives c its bignum nonce: jload does, a value parsed elsewhere needs it
+ * (no string of it can then pass for a bignum). */
+void jctx_init(struct jctx *c);
+
 /* Loads a JSON text. Returns the root value (any type) or NULL with an error
  * that gives jansson's line and column. */
 json_t *jload(struct jctx *c, const char *json, size_t len);

@@ -186,20 +186,33 @@ static int spec_fill(struct jctx *c, const json_t *v, struct spec *s)
   return 0;
 }
 
+static struct spec *parse_root(struct jctx *c, const json_t *v)
+{
+  struct spec *s = calloc(1, sizeof *s);
+  int r = s ? spec_fill(c, v, s) : vessel_error_set(c->err, ENOMEM, "parse config");
+  if (r < 0) {
+    spec_free(s);
+    return NULL;
+  }
+  return s;
+}
+
 struct spec *spec_parse(const char *json, size_t len, struct vessel_error *err)
 {
   struct jctx c = {.err = err};
   json_t *v = jload(&c, json, len);
   if (!v)
     return NULL;
-  struct spec *s = calloc(1, sizeof *s);
-  int r = s ? spec_fill(&c, v, s) : vessel_error_set(err, ENOMEM, "parse config");
+  struct spec *s = parse_root(&c, v);
   json_decref(v);
-  if (r < 0) {
-    spec_free(s);
-    return NULL;
-  }
   return s;
+}
+
+struct spec *spec_parse_json(const json_t *root, struct vessel_error *err)
+{
+  struct jctx c = {.err = err};
+  jctx_init(&c);
+  return parse_root(&c, root);
 }
 
 struct spec_process *spec_process_parse(const char *json, size_t len, struct vessel_error *err)
