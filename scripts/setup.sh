@@ -14,8 +14,8 @@ pkgs=(
   bats jq busybox-static iproute2 util-linux procps psmisc python3
   # vessel run --init binds its /usr/bin/tini-static into the container
   tini
-  # real OCI clients driven by the integration tests
-  podman containerd crun runc
+  # real OCI clients driven by the integration tests (docker.io: dockerd)
+  podman containerd crun runc docker.io
   # benchmarks
   hyperfine time
 )
@@ -26,5 +26,17 @@ for p in "${pkgs[@]}"; do
 done
 if ((${#missing[@]})); then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # no package may start a service here (docker.io would start a dockerd
+  # with a bridge and iptables rules): the tests start private daemons
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    own_policy=1
+  fi
+  rc=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  ((own_policy)) && rm -f "$policy"
+  ((rc == 0)) || exit "$rc"
 fi

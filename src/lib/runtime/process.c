@@ -1,6 +1,7 @@
 /* Process identity and execve for the container init and exec. */
 #include "process.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -39,13 +40,29 @@ static int exec_error(struct vessel_error *err, int code, const char *what, cons
   return -1;
 }
 
+/* In lowercase, as Go spells errno texts: dockerd gives 126 when the error
+ * says "permission denied" or "is a directory", 127 for "no such file or
+ * directory", and 125 for anything it cannot match. */
+static int exec_errno(struct vessel_error *err, int errnum, const char *name)
+{
+  char what[128];
+  snprintf(what, sizeof what, "%s", errnum == EISDIR ? "is a directory" : strerror(errnum));
+  for (char *c = what; *c; c++)
+    *c = (char)tolower((unsigned char)*c);
+  return exec_error(err,
+                    errnum == ENOENT   ? ENOENT
+                    : errnum == EISDIR ? EACCES
+                                       : errnum,
+                    what, name);
+}
+
 static int is_executable(const char *path)
 {
   struct stat st;
   if (stat(path, &st) < 0)
     return -errno;
   if (S_ISDIR(st.st_mode))
-    return -EACCES;
+    return -EISDIR;
   if (access(path, X_OK) < 0)
     return -errno;
   return 0;
@@ -56,11 +73,8 @@ int process_find_executable(const struct spec_process *p, char **out, struct ves
   const char *name = p->args[0];
   if (strchr(name, '/')) {
     int r = is_executable(name);
-    if (r < 0) {
-      if (r == -ENOENT)
-        return exec_error(err, ENOENT, "no such file or directory", name);
-      return vessel_error_set(err, -r, "exec `%s`", name);
-    }
+    if (r < 0)
+      return exec_errno(err, -r, name);
     *out = strdup(name);
     return *out ? 0 : vessel_error_set(err, ENOMEM, "exec");
   }
@@ -80,7 +94,7 @@ int process_find_executable(const struct spec_process *p, char **out, struct ves
         *out = strdup(full);
         return *out ? 0 : vessel_error_set(err, ENOMEM, "exec");
       }
-      if (r == -EACCES && first_error == ENOENT)
+      if ((r == -EACCES || r == -EISDIR) && first_error == ENOENT)
         first_error = EACCES;
     }
     dir = end ? end + 1 : NULL;
@@ -264,11 +278,7 @@ int process_exec(const char *path, const struct process_security *s, struct vess
     return vessel_error_set(err, e, "start the exec stub for `%s`", p->args[0]);
   }
   execve(path, p->args, env);
-  if (errno == ENOENT)
-    return exec_error(err, ENOENT, "no such file or directory", p->args[0]);
-  if (errno == EACCES)
-    return exec_error(err, EACCES, "permission denied", p->args[0]);
-  return vessel_error_set(err, errno, "exec `%s`", p->args[0]);
+  return exec_errno(err, errno, p->args[0]);
 }
 
 int process_exec_error_status(int errnum)

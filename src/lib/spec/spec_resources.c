@@ -10,14 +10,20 @@
 #include "spec_internal.h"
 #include "util/cleanup.h"
 
-static int opt_u64_range(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key,
-                         uint64_t min, uint64_t max, struct opt_u64 *out)
+/* A blkio weight: 0 is "not set", as runc reads it (dockerd sends 0 for
+ * every container without --blkio-weight). */
+static int opt_weight(struct jctx *c, const json_t *obj, const struct jpath *p, const char *key,
+                      struct opt_u64 *out)
 {
-  int r = jm_opt_u64(c, obj, p, key, UINT64_MAX, out);
-  if (r > 0 && (out->v < min || out->v > max)) {
+  struct opt_u64 w = {0};
+  int r = jm_opt_u64(c, obj, p, key, UINT64_MAX, &w);
+  if (r <= 0 || w.v == 0)
+    return r < 0 ? -1 : 0;
+  if (w.v < 10 || w.v > 1000) {
     struct jpath kp = jp_key(p, key);
-    return jerr(c, &kp, "%" PRIu64 " is out of range [%" PRIu64 ", %" PRIu64 "]", out->v, min, max);
+    return jerr(c, &kp, "%" PRIu64 " is out of range [10, 1000]", w.v);
   }
+  *out = w;
   return r;
 }
 
@@ -160,8 +166,8 @@ static int blkio_devices_fill(struct jctx *c, const json_t *v, const struct jpat
     if (kind == BLKIO_RATE) {
       if ((rc = jm_u64(c, e, &ip, "rate", UINT64_MAX, &d->rate)) <= 0)
         return rc < 0 ? -1 : jmissing(c, &ip, "rate");
-    } else if (opt_u64_range(c, e, &ip, "weight", 10, 1000, &d->weight) < 0 ||
-               opt_u64_range(c, e, &ip, "leafWeight", 10, 1000, &d->leaf_weight) < 0) {
+    } else if (opt_weight(c, e, &ip, "weight", &d->weight) < 0 ||
+               opt_weight(c, e, &ip, "leafWeight", &d->leaf_weight) < 0) {
       return -1;
     }
   }
@@ -171,9 +177,8 @@ static int blkio_devices_fill(struct jctx *c, const json_t *v, const struct jpat
 static int block_io_fill(struct jctx *c, const json_t *v, const struct jpath *p,
                          struct spec_resources *r)
 {
-  if (jv_object(c, v, p) < 0 ||
-      opt_u64_range(c, v, p, "weight", 10, 1000, &r->block_io.weight) < 0 ||
-      opt_u64_range(c, v, p, "leafWeight", 10, 1000, &r->block_io.leaf_weight) < 0)
+  if (jv_object(c, v, p) < 0 || opt_weight(c, v, p, "weight", &r->block_io.weight) < 0 ||
+      opt_weight(c, v, p, "leafWeight", &r->block_io.leaf_weight) < 0)
     return -1;
   const struct {
     const char *key;

@@ -238,6 +238,21 @@ static void full_config_resources(void)
   spec_free(s);
 }
 
+/* dockerd sends blockIO weight 0 for every container: "not set", as runc */
+static void zero_blkio_weight_is_unset(void)
+{
+  struct spec *s = parse("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"linux\":"
+                         " {\"resources\": {\"blockIO\": {\"weight\": 0, \"leafWeight\": 0,"
+                         " \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 0}]}}}}");
+  CHECK(s && s->linux_.resources);
+  if (s && s->linux_.resources) {
+    const struct spec_resources *r = s->linux_.resources;
+    CHECK(!r->block_io.weight.set && !r->block_io.leaf_weight.set);
+    CHECK(r->block_io.n_weight_device == 1 && !r->block_io.weight_device[0].weight.set);
+  }
+  spec_free(s);
+}
+
 /* what the runtime does when a config has no capabilities / no process */
 static void absent_sections(void)
 {
@@ -461,6 +476,6 @@ static void tables(void)
 }
 
 TAP_MAIN(T(full_config_process), T(full_config_top_level), T(full_config_linux),
-         T(full_config_resources), T(absent_sections), T(default_config_round_trips),
-         T(unknown_properties_ignored), T(process_parse_standalone), T(resources_parse_standalone),
-         T(mount_destinations_cleaned), T(tables))
+         T(full_config_resources), T(zero_blkio_weight_is_unset), T(absent_sections),
+         T(default_config_round_trips), T(unknown_properties_ignored), T(process_parse_standalone),
+         T(resources_parse_standalone), T(mount_destinations_cleaned), T(tables))
