@@ -55,6 +55,17 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   [[ $(state plain .HostConfig.RestartPolicy.Name) == no ]]
 }
 
+@test "restart: wait returns at the next exit, though the policy restarts the container" {
+  v run -d --name wt --restart always busybox sh -c 'sleep 0.5; exit 3' >/dev/null
+  run -0 timeout 20 "${VR[@]}" wait wt
+  [[ $output == 3 ]]
+  # and it keeps coming back
+  wait_for wt '.RestartCount >= 1 and .State.Status == "running"'
+  run -0 timeout 20 "${VR[@]}" wait wt
+  [[ $output == 3 ]]
+  v rm -f wt >/dev/null
+}
+
 @test "restart: always restarts a clean exit; stop is not undone and start resumes the policy" {
   v run -d --name al --restart always busybox sh -c 'sleep 0.3' >/dev/null
   wait_for al '.RestartCount >= 2'

@@ -7,8 +7,10 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,6 +142,19 @@ int engine_kill(struct engine *e, const char *ref, int sig, struct vessel_error 
   return ret;
 }
 
+/* An exit recorded after the one the wait began with (docker's wait returns
+ * at the next stop, even of a container its restart policy brings back). */
+static bool exited_since(int dfd, const char *finished_before, int *exit_code)
+{
+  struct engine_container c = {0};
+  bool done = record_load(dfd, &c, NULL) == 0 && c.state == ENGINE_EXITED &&
+              (!finished_before || !c.finished_at || strcmp(c.finished_at, finished_before) != 0);
+  if (done)
+    *exit_code = c.exit_code;
+  engine_container_clear(&c);
+  return done;
+}
+
 int engine_wait(struct engine *e, const char *ref, int *exit_code, struct vessel_error *err)
 {
   struct engine_container c = {0};
@@ -147,7 +162,12 @@ int engine_wait(struct engine *e, const char *ref, int *exit_code, struct vessel
     return -1;
   char id[65];
   memcpy(id, c.id, sizeof id);
+  bool up = c.state == ENGINE_RUNNING || c.state == ENGINE_PAUSED;
+  _cleanup_free_ char *finished = c.finished_at ? strdup(c.finished_at) : NULL;
+  *exit_code = c.exit_code;
   engine_container_clear(&c);
+  if (!up)
+    return 0;
   {
     _cleanup_close_ int dfd = engine_container_dir(e, id, err);
     if (dfd < 0)
@@ -155,11 +175,29 @@ int engine_wait(struct engine *e, const char *ref, int *exit_code, struct vessel
     _cleanup_close_ int lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lock < 0)
       return vessel_error_set(err, errno, "open the lock of `%.12s`", id);
-    /* blocks while the monitor holds it; let go at once so that a start
-     * right after us finds it free */
-    while (flock(lock, LOCK_SH) < 0)
-      if (errno != EINTR)
-        return vessel_error_set(err, errno, "wait for `%.12s`", id);
+    /* each record saved is a rename into the directory */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/containers/%s", e->root, id);
+    _cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (in < 0 || inotify_add_watch(in, path, IN_MOVED_TO | IN_DELETE_SELF) < 0)
+      return vessel_error_set(err, errno, "watch `%.12s`", id);
+    /* until the next exit, or until the monitor (the lock's holder) ends;
+     * the lock is let go at once so that a start right after us finds it
+     * free */
+    for (;;) {
+      if (exited_since(dfd, finished, exit_code))
+        return 0;
+      if (flock(lock, LOCK_SH | LOCK_NB) == 0) {
+        flock(lock, LOCK_UN);
+        break;
+      }
+      struct pollfd p = {.fd = in, .events = POLLIN};
+      if (poll(&p, 1, 200) > 0) {
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        while (read(in, buf, sizeof buf) > 0)
+          ;
+      }
+    }
   }
   /* a container whose monitor died: only the runtime knows */
   while (engine_runtime_alive(e, id))
