@@ -35,7 +35,8 @@ int cmd_cp(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       o.archive = true;
       break;
     case 'L':
-      return vessel_error_set(err, 0, "cp: --follow-link is not supported yet");
+      o.follow = true;
+      break;
     case CLI_HELP:
       return 0;
     default:

@@ -171,7 +171,9 @@ static const struct cli_command commands[] = {
      "copy files between a container (CONTAINER:PATH) and the host (- for a tar stream)",
      "  -a, --archive             keep owners (default: root in the container, the\n"
      "                            caller on the host) and setuid/setgid bits of files\n"
-     "                            copied out; modes and times are always kept\n"},
+     "                            copied out; modes and times are always kept\n"
+     "  -L, --follow-link         a SRC that is a link: copy what it names (inside the\n"
+     "                            container's root), under the link's name\n"},
     {"port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]",
      "list a container's published ports (none: bridge networks come later)", ""},
     {"info", cmd_info, "", "show the engine's configuration and counts",

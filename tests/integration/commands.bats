@@ -226,6 +226,19 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   # a link copied out stays a link (to a path that means the container's)
   run -0 v cp esc:/pw "$T/pw.out"
   [[ -L $T/pw.out ]]
+  # -L copies what it names, followed inside the root, under the link's name
+  v exec esc sh -c 'ln -s /pw /pw2'
+  run -0 v cp -L esc:/pw2 "$T/pw.followed"
+  [[ ! -L $T/pw.followed ]] && cmp "$T/pw.followed" "$T/passwd.out"
+  run -0 bash -c "$(printf '%q ' "${VR[@]}") cp -L esc:/pw2 - | tar -tvf -"
+  [[ $output == -rw*' pw2' ]] || { echo "$output" >&2; return 1; }
+  run -0 v cp -L esc:/rel "$T/"
+  [[ -d $T/rel && ! -L $T/rel ]] && cmp "$T/rel/passwd" "$T/passwd.out"
+  # and from the host, the host's link is followed
+  ln -s "$T/evil" "$T/evil.link"
+  run -0 v cp -L "$T/evil.link" esc:/tmp/
+  run -0 v exec esc sh -c 'test ! -L /tmp/evil.link && cat /tmp/evil.link'
+  [[ $output == evil ]]
   # the same when the container is stopped (its root mounted privately)
   v stop -t 0 esc >/dev/null
   run -0 v cp "$T/evil" "esc:/data/$marker.3"

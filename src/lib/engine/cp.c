@@ -247,6 +247,35 @@ static int open_dir(int rootfd, const char *path, struct vessel_error *err)
   return fd;
 }
 
+/* -L: the source s (opened as sdir, its last name *sname, stat *st) is a
+ * link: follows it, and the links it names, inside the source's root. */
+static int follow_source(int src_root, struct split *s, int *sdir, const char **sname,
+                         struct stat *st, struct vessel_error *err)
+{
+  for (int hops = 0; S_ISLNK(st->st_mode); hops++) {
+    char target[PATH_MAX];
+    ssize_t n = hops < 40 ? readlinkat(*sdir, *sname, target, sizeof target - 1) : -1;
+    if (n < 0)
+      return vessel_error_set(err, hops < 40 ? errno : ELOOP, "follow the link `%s`", *sname);
+    target[n] = '\0';
+    _cleanup_free_ char *next = NULL;
+    if (asprintf(&next, "%s%s%s", target[0] == '/' ? "" : s->parent, target[0] == '/' ? "" : "/",
+                 target) < 0)
+      return vessel_error_set(err, ENOMEM, "cp");
+    split_clear(s);
+    *s = (struct split){0};
+    if (split_path(next, s, err) < 0)
+      return -1;
+    close(*sdir);
+    if ((*sdir = open_dir(src_root, s->contents ? next : s->parent, err)) < 0)
+      return -1;
+    *sname = s->contents ? "." : s->base;
+    if (fstatat(*sdir, *sname, st, AT_SYMLINK_NOFOLLOW) < 0)
+      return vessel_error_set(err, errno, "`%s`", next);
+  }
+  return 0;
+}
+
 /* docker cp's rules between an opened source root and the destination. */
 static int do_copy(struct cp_ctx *x, int src_root, const char *src, int dst_root, const char *dst,
                    struct vessel_error *err)
@@ -254,6 +283,7 @@ static int do_copy(struct cp_ctx *x, int src_root, const char *src, int dst_root
   struct split s = {0}, d = {0};
   int ret = -1;
   _cleanup_close_ int sdir = -1, ddir = -1, whole = -1;
+  _cleanup_free_ char *base = NULL;
   if (split_path(src, &s, err) < 0 || split_path(dst, &d, err) < 0)
     goto out;
   /* SRC/ and SRC/. name the directory SRC resolves to (links followed
@@ -267,6 +297,13 @@ static int do_copy(struct cp_ctx *x, int src_root, const char *src, int dst_root
     vessel_error_set(err, errno, "`%s`", src);
     goto out;
   }
+  /* what the copy is named: the link's name, also when it is followed */
+  if (!(base = strdup(s.base))) {
+    vessel_error_set(err, ENOMEM, "cp");
+    goto out;
+  }
+  if (x->o->follow && follow_source(src_root, &s, &sdir, &sname, &sst, err) < 0)
+    goto out;
   bool src_dir = S_ISDIR(sst.st_mode);
   /* the destination: an existing directory takes the source inside it */
   whole = dst_root >= 0 ? fs_open_in_root(dst_root, dst, O_RDONLY | O_DIRECTORY, 0, NULL)
@@ -275,7 +312,7 @@ static int do_copy(struct cp_ctx *x, int src_root, const char *src, int dst_root
     if (src_dir && s.contents)
       ret = copy_dir(x, sdir, whole, 0, err);
     else
-      ret = copy_entry(x, sdir, sname, whole, strcmp(s.base, ".") == 0 ? "root" : s.base, 0, err);
+      ret = copy_entry(x, sdir, sname, whole, strcmp(base, ".") == 0 ? "root" : base, 0, err);
     goto out;
   }
   if (d.trailing_slash && !src_dir) {
@@ -310,11 +347,21 @@ static int do_tar(const struct engine_cp_opts *o, int rootfd, const char *cpath,
   }
   struct split s = {0};
   int ret = -1;
-  if (split_path(cpath, &s, err) == 0) {
+  _cleanup_free_ char *base = NULL;
+  if (split_path(cpath, &s, err) == 0 && (base = strdup(s.base))) {
     bool via_dir = s.contents || s.trailing_slash || strcmp(s.base, ".") == 0;
-    _cleanup_close_ int sdir = open_dir(rootfd, via_dir ? cpath : s.parent, err);
-    if (sdir >= 0)
-      ret = cp_tar_write(sdir, via_dir ? "." : s.base, s.base, o->tar_fd, err);
+    const char *sname = via_dir ? "." : s.base;
+    int sdir = open_dir(rootfd, via_dir ? cpath : s.parent, err);
+    struct stat st;
+    if (sdir >= 0 && o->follow && fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        follow_source(rootfd, &s, &sdir, &sname, &st, err) < 0) {
+      close(sdir);
+      sdir = -1;
+    }
+    if (sdir >= 0) {
+      ret = cp_tar_write(sdir, sname, base, o->tar_fd, err);
+      close(sdir);
+    }
   }
   split_clear(&s);
   return ret;

@@ -12,6 +12,7 @@ struct engine_cp_opts {
   int tar_fd;                 /* >= 0: the host side is a tar stream on it (cp's `-`) */
   bool to_container;          /* host -> container, else container -> host */
   bool archive;               /* -a: keep the owners (else root inside, the caller outside) */
+  bool follow;                /* -L: a source that is a link is copied as what it names */
 };
 
 /* Copies a file, symlink or directory tree as docker cp does: into a
