@@ -171,6 +171,26 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   [[ $(state hc '.State.Health.Log | length') == 5 ]]
 }
 
+@test "health: a paused container is not probed; it is again once unpaused" {
+  v run -d --name hp --health-cmd 'date +%s%N >>/tmp/probes' --health-interval 150ms \
+    busybox sleep 100 >/dev/null
+  wait_for hp '.State.Health.Status == "healthy"'
+  v pause hp >/dev/null
+  local before n
+  sleep 1
+  # no probe runs: an exec into the frozen container would hang there
+  refute pgrep -f -- "$T/root --runroot $T/run exec"
+  n=$(state hp '.State.Health.FailingStreak')
+  [[ $n == 0 && $(state hp .State.Health.Status) == healthy ]]
+  v unpause hp >/dev/null
+  run -0 v exec hp sh -c 'wc -l </tmp/probes'
+  before=$output
+  sleep 1
+  run -0 v exec hp sh -c 'wc -l </tmp/probes'
+  ((output > before))
+  v rm -f hp >/dev/null
+}
+
 @test "health: failures past --health-retries make it unhealthy; success heals it" {
   v run -d --name bad --health-cmd 'test -e /tmp/ok' --health-interval 150ms --health-retries 2 \
     busybox sleep 100 >/dev/null

@@ -423,11 +423,28 @@ static void record_changed(struct monitor *m)
 
 /* --- health --- */
 
+/* A paused container is not probed, as docker's: its health stays what it
+ * was until it runs again. */
+static bool container_paused(struct monitor *m)
+{
+  struct runtime_ctx ctx = {.state_root = m->p->runtime_root};
+  struct container_info info = {0};
+  struct vessel_error ignored;
+  bool paused =
+      runtime_info(&ctx, m->p->id, &info, &ignored) == 0 && info.status == CONTAINER_PAUSED;
+  container_info_free(&info);
+  return paused;
+}
+
 static void probe_start(struct monitor *m)
 {
   const struct engine_monitor_opts *o = m->p->mon;
   if (!m->running || m->probe_pid > 0)
     return;
+  if (container_paused(m)) {
+    arm(m->health_tfd, o->health_interval_ms > 0 ? o->health_interval_ms : HEALTH_DEFAULT_MS);
+    return;
+  }
   struct vessel_error err = {0};
   free(m->probe_start);
   m->probe_start = engine_now_rfc3339();
