@@ -109,12 +109,7 @@ ctr_start() {
 
 # ctr_stop: SIGTERM containerd, SIGKILL it after 10s.
 ctr_stop() {
-  local pid
-  pid=$(cat "$CTR_TMP/containerd.pid" 2>/dev/null) || return 0
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  retry_until 10 eval "! clients_pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
-  retry_until 5 eval "! clients_pid_alive $pid"
+  clients_stop_daemon "$CTR_TMP/containerd.pid" 10
 }
 
 # ctr against the suite's containerd and namespace

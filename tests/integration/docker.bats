@@ -77,12 +77,7 @@ dk_start() {
 
 # dk_stop: SIGTERM dockerd (it stops its containerd), SIGKILL after 15s.
 dk_stop() {
-  local pid
-  pid=$(cat "$DK_TMP/dockerd.pid.bg" 2>/dev/null) || return 0
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  retry_until 15 eval "! clients_pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
-  retry_until 5 eval "! clients_pid_alive $pid"
+  clients_stop_daemon "$DK_TMP/dockerd.pid.bg" 15
 }
 
 # the docker client of the daemon's own version, against the suite's daemon

@@ -168,6 +168,17 @@ clients_kill_using() {
   [[ -z $(clients_pids_using "$1") ]]
 }
 
+# clients_stop_daemon PIDFILE SECONDS: SIGTERM the daemon whose pid PIDFILE
+# holds, SIGKILL it after SECONDS.
+clients_stop_daemon() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  retry_until "$2" eval "! clients_pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
+  retry_until 5 eval "! clients_pid_alive $pid"
+}
+
 # clients_leftovers DIR CGROUP...: print one line per thing the suite left on
 # the host: mounts under DIR, DIR itself, processes using DIR, and the given
 # cgroups (relative to each hierarchy) with any processes in them.
