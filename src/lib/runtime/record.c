@@ -88,15 +88,33 @@ static int read_all(int fd, char **out, struct vessel_error *err)
   return 0;
 }
 
+/* A record is one line of compact JSON (no raw newline in it), then the
+ * config.json text as it came. Embedded in the JSON as a string, the config
+ * was escaped on every write and parsed again by every reader (state, list,
+ * ps of each container): an 18 KB record with docker's seccomp profile cost
+ * the engine ~0.3 ms a run (perf). */
+static const char *config_part(const char *text)
+{
+  const char *nl = strchr(text, '\n');
+  return nl ? nl + 1 : NULL;
+}
+
+/* The JSON line of a record (an older record is all JSON, config inside). */
+static json_t *header_load(const char *text, json_error_t *jerr)
+{
+  const char *config = config_part(text);
+  return json_loadb(text, config ? (size_t)(config - 1 - text) : strlen(text), 0, jerr);
+}
+
 int record_write(int fd, const struct container_record *r, const char *config,
                  struct vessel_error *err)
 {
   json_t *o =
-      json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:I, s:s}", "id", r->id, "pid",
+      json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:I}", "id", r->id, "pid",
                 (int)r->pid, "start_time", (json_int_t)r->start_time, "bundle", r->bundle, "rootfs",
                 r->rootfs, "created", r->created, "owner", r->owner ? r->owner : "", "cgroup_path",
                 r->cgroup_path, "cgroup_mode", (int)r->cgroup_mode, "start_fd", r->start_fd,
-                "start_pipe_ino", (json_int_t)r->start_pipe_ino, "config", config);
+                "start_pipe_ino", (json_int_t)r->start_pipe_ino);
   if (!o)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
   json_object_set_new(o, "exec_fd", json_integer(r->exec_fd));
@@ -107,9 +125,10 @@ int record_write(int fd, const struct container_record *r, const char *config,
     if (a)
       json_object_set_new(o, "annotations", a);
   }
-  _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+  _cleanup_free_ char *head = json_dumps(o, JSON_COMPACT);
   json_decref(o);
-  if (!text)
+  _cleanup_free_ char *text = NULL;
+  if (!head || asprintf(&text, "%s\n%s", head, config ? config : "") < 0)
     return vessel_error_set(err, ENOMEM, "encode state of `%s`", r->id);
   /* written in place into the file create claimed (first before anything
    * is made, then once created); readers take a record they cannot parse
@@ -142,7 +161,7 @@ int record_read(int fd, struct container_record *r, struct vessel_error *err)
   if (read_all(fd, &text, err) < 0)
     return -1;
   json_error_t jerr;
-  json_t *o = json_loads(text, 0, &jerr);
+  json_t *o = header_load(text, &jerr);
   if (!o || !json_is_object(o)) {
     json_decref(o);
     return vessel_error_set(err, EINVAL, "container state is incomplete or corrupt (%s)",
@@ -180,10 +199,15 @@ int record_read_config(int fd, char **config, struct vessel_error *err)
   _cleanup_free_ char *text = NULL;
   if (read_all(fd, &text, err) < 0)
     return -1;
-  json_t *o = json_loads(text, 0, NULL);
-  const char *c = json_string_value(json_object_get(o, "config"));
-  *config = c ? strdup(c) : NULL;
-  json_decref(o);
+  const char *part = config_part(text);
+  if (part) {
+    *config = part[0] ? strdup(part) : NULL;
+  } else {
+    json_t *o = json_loads(text, 0, NULL);
+    const char *c = json_string_value(json_object_get(o, "config"));
+    *config = c ? strdup(c) : NULL;
+    json_decref(o);
+  }
   if (!*config)
     return vessel_error_set(err, EINVAL, "container state holds no config");
   return 0;

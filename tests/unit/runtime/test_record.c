@@ -68,7 +68,8 @@ static void record_round_trip_and_status(void)
                                .start_fd = -1};
   r.start_time = proc_start_time(child);
   CHECK(r.start_time > 0);
-  CHECK(record_write(fd, &r, "{\"ociVersion\":\"1.2.0\"}", &err) == 0);
+  /* config.json as a file has it: lines, indents */
+  CHECK(record_write(fd, &r, "{\n  \"ociVersion\": \"1.2.0\"\n}\n", &err) == 0);
 
   _cleanup_close_ int fd2 = record_open(&ctx, "c1", &err);
   CHECK(fd2 >= 0);
@@ -82,7 +83,7 @@ static void record_round_trip_and_status(void)
   CHECK(record_status(&back) == CONTAINER_RUNNING);
   _cleanup_free_ char *config = NULL;
   CHECK(record_read_config(fd2, &config, &err) == 0);
-  CHECK_STR(config, "{\"ociVersion\":\"1.2.0\"}");
+  CHECK_STR(config, "{\n  \"ociVersion\": \"1.2.0\"\n}\n");
 
   kill(child, SIGKILL);
   waitpid(child, NULL, 0);
@@ -98,6 +99,29 @@ static void record_round_trip_and_status(void)
   CHECK(record_open(&ctx, "c1", &err) < 0);
   CHECK(strstr(err.msg, "does not exist") != NULL);
   rmdir(root);
+}
+
+/* a record written by an older vessel: one JSON object, config inside */
+static void older_record_is_read(void)
+{
+  char dir[] = "/tmp/vessel-test-record.XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  struct runtime_ctx ctx = {.state_root = dir};
+  struct vessel_error err = {0};
+  _cleanup_close_ int fd = record_claim(&ctx, "old", &err);
+  const char *old = "{\"id\":\"old\",\"pid\":0,\"bundle\":\"/b\",\"rootfs\":\"/b/r\","
+                    "\"config\":\"{\\\"ociVersion\\\":\\\"1.0.2\\\"}\"}";
+  CHECK(write(fd, old, strlen(old)) == (ssize_t)strlen(old));
+  struct container_record r = {0};
+  CHECK(record_read(fd, &r, &err) == 0);
+  CHECK_STR(r.id, "old");
+  CHECK_STR(r.rootfs, "/b/r");
+  container_record_free(&r);
+  _cleanup_free_ char *config = NULL;
+  CHECK(record_read_config(fd, &config, &err) == 0);
+  CHECK_STR(config, "{\"ociVersion\":\"1.0.2\"}");
+  record_remove(&ctx, "old", &err);
+  rmdir(dir);
 }
 
 static void partial_record_is_an_error(void)
@@ -122,4 +146,4 @@ static void partial_record_is_an_error(void)
 }
 
 TAP_MAIN(T(ids_are_checked), T(signals_parse_like_kill), T(record_round_trip_and_status),
-         T(partial_record_is_an_error))
+         T(older_record_is_read), T(partial_record_is_an_error))
