@@ -203,6 +203,24 @@ dk_cleanup() {
   assert_output "CapEff:	0000000000000000"
 }
 
+@test "docker update changes a running container's limits" {
+  run dk_run -d --name vt-update "$DK_IMAGE" sleep 100
+  assert_status 0
+  # dockerd sends 0 for every limit not given: those stay as they were
+  run dk update --memory 64m --memory-swap 128m vt-update
+  assert_status 0
+  run dk update --cpus 0.5 --pids-limit 20 vt-update
+  assert_status 0
+  run --separate-stderr dk exec vt-update sh -c \
+    'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+      /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'
+  assert_status 0
+  assert_contains 67108864
+  assert_contains 20
+  run dk rm -f vt-update
+  assert_status 0
+}
+
 @test "docker pause freezes the container, unpause resumes it" {
   run dk_run -d --name vt-pause "$DK_IMAGE" sh -c \
     'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; usleep 20000; done'

@@ -87,6 +87,22 @@ static int device_rules_fill(struct jctx *c, const json_t *v, const struct jpath
   return 0;
 }
 
+/* 0 is "not set" for these, as runc reads them: dockerd sends a 0 for every
+ * limit a container does not have, at create and at `docker update` (a 0
+ * written to cpu.cfs_quota_us or pids.max would be refused or stop every
+ * fork). */
+static void zero_unset_i64(struct opt_i64 *o)
+{
+  if (o->set && o->v == 0)
+    o->set = false;
+}
+
+static void zero_unset_u64(struct opt_u64 *o)
+{
+  if (o->set && o->v == 0)
+    o->set = false;
+}
+
 static int memory_fill(struct jctx *c, const json_t *v, const struct jpath *p,
                        struct spec_resources *r)
 {
@@ -95,9 +111,11 @@ static int memory_fill(struct jctx *c, const json_t *v, const struct jpath *p,
                             &r->memory.kernel, &r->memory.kernel_tcp};
   if (jv_object(c, v, p) < 0)
     return -1;
-  for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
     if (jm_opt_i64(c, v, p, keys[i], -1, INT64_MAX, vals[i]) < 0)
       return -1;
+    zero_unset_i64(vals[i]);
+  }
   int a, b;
   if (jm_opt_u64(c, v, p, "swappiness", 100, &r->memory.swappiness) < 0 ||
       (a = jm_bool(c, v, p, "disableOOMKiller", &r->memory.disable_oom_killer)) < 0 ||
@@ -138,6 +156,11 @@ static int cpu_fill(struct jctx *c, const json_t *v, const struct jpath *p,
       jm_opt_i64(c, v, p, "idle", 0, 1, &r->cpu.idle) < 0 ||
       cpu_list(c, v, p, "cpus", &r->cpu.cpus) < 0 || cpu_list(c, v, p, "mems", &r->cpu.mems) < 0)
     return -1;
+  zero_unset_u64(&r->cpu.shares);
+  zero_unset_i64(&r->cpu.quota);
+  zero_unset_u64(&r->cpu.period);
+  zero_unset_i64(&r->cpu.realtime_runtime);
+  zero_unset_u64(&r->cpu.realtime_period);
   return 0;
 }
 
@@ -333,6 +356,7 @@ int spec_resources_fill(struct jctx *c, const json_t *v, const struct jpath *p,
     if (jv_object(c, m, &kp) < 0 ||
         jm_opt_i64(c, m, &kp, "limit", -1, INT64_MAX, &r->pids_limit) < 0)
       return -1;
+    zero_unset_i64(&r->pids_limit);
   }
   return 0;
 }

@@ -196,7 +196,7 @@ static void check_full_resources(const struct spec_resources *r)
   CHECK(r->memory.limit.set && r->memory.limit.v == 536870912);
   CHECK(r->memory.reservation.v == 268435456);
   CHECK(r->memory.swap.set && r->memory.swap.v == -1);
-  CHECK(r->memory.kernel.set && r->memory.kernel.v == 0);
+  CHECK(!r->memory.kernel.set); /* 0: not set, as runc reads it */
   CHECK(r->memory.kernel_tcp.v == 1024);
   CHECK(r->memory.swappiness.set && r->memory.swappiness.v == 60);
   CHECK(r->memory.disable_oom_killer_set && !r->memory.disable_oom_killer);
@@ -238,17 +238,29 @@ static void full_config_resources(void)
   spec_free(s);
 }
 
-/* dockerd sends blockIO weight 0 for every container: "not set", as runc */
-static void zero_blkio_weight_is_unset(void)
+/* dockerd sends 0 for every limit a container has not (at create and at
+ * `docker update`): "not set", as runc reads it */
+static void zero_limits_are_unset(void)
 {
-  struct spec *s = parse("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"linux\":"
-                         " {\"resources\": {\"blockIO\": {\"weight\": 0, \"leafWeight\": 0,"
-                         " \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 0}]}}}}");
+  struct spec *s =
+      parse("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"linux\": {\"resources\": {"
+            "\"blockIO\": {\"weight\": 0, \"leafWeight\": 0,"
+            " \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 0}]},"
+            "\"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0, \"realtimeRuntime\": 0,"
+            " \"realtimePeriod\": 0, \"cpus\": \"\", \"mems\": \"\"},"
+            "\"memory\": {\"limit\": 0, \"reservation\": 0, \"swap\": 0, \"swappiness\": 0},"
+            "\"pids\": {\"limit\": 0}}}}");
   CHECK(s && s->linux_.resources);
   if (s && s->linux_.resources) {
     const struct spec_resources *r = s->linux_.resources;
     CHECK(!r->block_io.weight.set && !r->block_io.leaf_weight.set);
     CHECK(r->block_io.n_weight_device == 1 && !r->block_io.weight_device[0].weight.set);
+    CHECK(!r->cpu.shares.set && !r->cpu.quota.set && !r->cpu.period.set);
+    CHECK(!r->cpu.realtime_runtime.set && !r->cpu.realtime_period.set);
+    CHECK(!r->cpu.cpus && !r->cpu.mems);
+    CHECK(!r->memory.limit.set && !r->memory.reservation.set && !r->memory.swap.set);
+    CHECK(r->memory.swappiness.set && r->memory.swappiness.v == 0); /* a value of its own */
+    CHECK(!r->pids_limit.set);
   }
   spec_free(s);
 }
@@ -476,6 +488,6 @@ static void tables(void)
 }
 
 TAP_MAIN(T(full_config_process), T(full_config_top_level), T(full_config_linux),
-         T(full_config_resources), T(zero_blkio_weight_is_unset), T(absent_sections),
+         T(full_config_resources), T(zero_limits_are_unset), T(absent_sections),
          T(default_config_round_trips), T(unknown_properties_ignored), T(process_parse_standalone),
          T(resources_parse_standalone), T(mount_destinations_cleaned), T(tables))
