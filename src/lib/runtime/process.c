@@ -41,8 +41,8 @@ static int exec_error(struct vessel_error *err, int code, const char *what, cons
 }
 
 /* In lowercase, as Go spells errno texts: dockerd gives 126 when the error
- * says "permission denied" or "is a directory", 127 for "no such file or
- * directory", and 125 for anything it cannot match. */
+ * says "permission denied" (podman also for "is a directory"), 127 for "no
+ * such file or directory", and 125 for anything it cannot match. */
 static int exec_errno(struct vessel_error *err, int errnum, const char *name)
 {
   char what[128];
