@@ -203,6 +203,20 @@ dk_cleanup() {
   assert_output "CapEff:	0000000000000000"
 }
 
+@test "docker run --privileged gets every capability the host gives" {
+  # all of them where root holds all; on a host that withholds some (this
+  # one: CAP_SYS_RESOURCE) the rest, with a warning, rather than a failure
+  local host eff
+  host=$(awk '$1 == "CapPrm:" { print $2 }' /proc/self/status)
+  run --separate-stderr dk_run --rm --privileged "$DK_IMAGE" \
+    awk '$1 == "CapEff:" { print $2 }' /proc/self/status
+  assert_status 0
+  eff=$output
+  # every one dockerd knows (20.10: up to CAP_AUDIT_READ), none the host withholds
+  (((0x$eff & ~0x$host) == 0 && (0x$eff & (1 << 21)) && (0x$eff & (1 << 37)))) ||
+    { echo "CapEff $eff, host CapPrm $host" >&2; return 1; }
+}
+
 @test "docker update changes a running container's limits" {
   run dk_run -d --name vt-update "$DK_IMAGE" sleep 100
   assert_status 0

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 
 int caps_last_cap(void)
 {
@@ -18,6 +19,28 @@ int caps_last_cap(void)
   if (fd < 0 || read(fd, buf, sizeof buf - 1) <= 0)
     return CAP_LAST_CAP;
   return atoi(buf);
+}
+
+void caps_limit_to_own(struct spec_capabilities *c, int last_cap)
+{
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2] = {0};
+  if (!c->present || syscall(SYS_capget, &hdr, data) < 0)
+    return;
+  uint64_t own = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+  uint64_t asked = 0;
+  for (int i = 0; i < SPEC_CAP_NSETS; i++) {
+    asked |= c->sets[i];
+    c->sets[i] &= own;
+  }
+  uint64_t missing = asked & ~own;
+  char names[512] = "";
+  size_t n = 0;
+  for (int cap = 0; cap <= last_cap && cap < 64 && n < sizeof names; cap++)
+    if (missing & (1ULL << cap))
+      n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", spec_cap_name(cap));
+  if (missing)
+    log_warning("capabilities not granted, the runtime does not hold them: %s", names);
 }
 
 int caps_apply_bounding(const struct spec_capabilities *c, int last_cap, struct vessel_error *err)

@@ -397,6 +397,7 @@ int container_create(const struct runtime_ctx *ctx, const struct runtime_create_
       goto out;
   }
   c.cap_last = caps_last_cap();
+  caps_limit_to_own(&s->process.caps, c.cap_last);
   c.no_pivot = o->no_pivot;
   c.no_new_keyring = o->no_new_keyring;
   c.preserve_fds = o->preserve_fds;

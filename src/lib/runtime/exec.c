@@ -186,14 +186,20 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     vessel_error_set(err, errno, "socketpair");
     goto out;
   }
-  struct exec_child x = {.o = o,
+  /* the process with only the capabilities we hold (a copy: o is the caller's) */
+  struct spec_process proc = *o->process;
+  struct runtime_exec_opts own = *o;
+  own.process = &proc;
+  int cap_last = caps_last_cap();
+  caps_limit_to_own(&proc.caps, cap_last);
+  struct exec_child x = {.o = &own,
                          .seccomp = s->linux_.seccomp ? &seccomp : NULL,
                          .pidfd = pidfd,
                          .ns_flags = namespaces_to_join(rec.pid),
                          .sync_fd = sv[1],
                          .console_fd = console_fd,
                          .join = &join,
-                         .cap_last = caps_last_cap(),
+                         .cap_last = cap_last,
                          .exec_stub = stub};
   int pre = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
   if (pre) {
