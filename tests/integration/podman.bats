@@ -270,6 +270,18 @@ pm_inspect() {
   assert_not_contains "0000000000000000"
 }
 
+@test "podman run --privileged gets every capability the host gives" {
+  local host eff
+  host=$(awk '$1 == "CapPrm:" { print $2 }' /proc/self/status)
+  run --separate-stderr pm_run --rm --privileged "$PM_IMAGE" \
+    awk '$1 == "CapEff:" { print $2 }' /proc/self/status
+  assert_status 0
+  eff=$output
+  # none the host withholds (this one: CAP_SYS_RESOURCE), CAP_SYS_ADMIN among them
+  (((0x$eff & ~0x$host) == 0 && (0x$eff & (1 << 21)))) ||
+    { echo "CapEff $eff, host CapPrm $host" >&2; return 1; }
+}
+
 # the counter the vt-pause container increments, read through its rootfs
 pm_counter() {
   local v

@@ -153,10 +153,13 @@ static int devices_fill(struct jctx *c, const json_t *v, const struct jpath *p,
       if (r == 0 && d->type != 'p')
         return jmissing(c, &ip, nums[k]);
     }
-    if (jm_opt_u64(c, e, &ip, "fileMode", 07777, &d->file_mode) < 0 ||
+    /* podman --privileged sends the host node's whole st_mode (type bits
+     * too, 020666): the permission bits are what counts, as in runc */
+    if (jm_opt_u64(c, e, &ip, "fileMode", 0177777, &d->file_mode) < 0 ||
         jm_opt_u64(c, e, &ip, "uid", UINT32_MAX, &d->uid) < 0 ||
         jm_opt_u64(c, e, &ip, "gid", UINT32_MAX, &d->gid) < 0)
       return -1;
+    d->file_mode.v &= 07777;
   }
   return 0;
 }

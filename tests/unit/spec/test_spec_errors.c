@@ -117,7 +117,7 @@ static const struct {
      "linux.devices[0].path: `dev/x` must be an absolute path"},
     {LINUX("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 1, "
            "\"fileMode\": 65536}]"),
-     "linux.devices[0].fileMode: 65536 is out of range [0, 4095]"},
+     "linux.devices[0].fileMode: 65536 is out of range [0, 65535]"},
     {LINUX("\"rootfsPropagation\": \"rfoo\""),
      "linux.rootfsPropagation: unknown propagation `rfoo`"},
     {LINUX("\"maskedPaths\": [\"/proc/kcore\", \"proc/keys\"]"),

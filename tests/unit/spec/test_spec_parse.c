@@ -265,6 +265,18 @@ static void zero_limits_are_unset(void)
   spec_free(s);
 }
 
+/* podman --privileged: a device's whole st_mode, type bits and all */
+static void device_mode_keeps_permission_bits(void)
+{
+  struct spec *s = parse("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"linux\":"
+                         " {\"devices\": [{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1,"
+                         " \"minor\": 3, \"fileMode\": 8630}]}}");
+  CHECK(s && s->linux_.n_devices == 1);
+  if (s && s->linux_.n_devices == 1)
+    CHECK(s->linux_.devices[0].file_mode.set && s->linux_.devices[0].file_mode.v == 0666);
+  spec_free(s);
+}
+
 /* what the runtime does when a config has no capabilities / no process */
 static void absent_sections(void)
 {
@@ -488,6 +500,7 @@ static void tables(void)
 }
 
 TAP_MAIN(T(full_config_process), T(full_config_top_level), T(full_config_linux),
-         T(full_config_resources), T(zero_limits_are_unset), T(absent_sections),
-         T(default_config_round_trips), T(unknown_properties_ignored), T(process_parse_standalone),
-         T(resources_parse_standalone), T(mount_destinations_cleaned), T(tables))
+         T(full_config_resources), T(zero_limits_are_unset), T(device_mode_keeps_permission_bits),
+         T(absent_sections), T(default_config_round_trips), T(unknown_properties_ignored),
+         T(process_parse_standalone), T(resources_parse_standalone), T(mount_destinations_cleaned),
+         T(tables))
