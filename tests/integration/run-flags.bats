@@ -165,6 +165,22 @@ JSON
   [[ $(left) -eq 0 ]]
 }
 
+@test "run-flags: a profile without execveat: run, exec and a detached start still work" {
+  # the exec stub starts programs with execveat; without it the engine runs
+  # from a sealed copy of itself instead, and the run is made once
+  echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execveat"], "action": "SCMP_ACT_ERRNO"}]}' \
+    >"$T/noexecveat.json"
+  run -0 v run --rm --name once --security-opt "seccomp=$T/noexecveat.json" busybox echo ran
+  [[ $output == ran ]]
+  run -0 v run -d --name nx --security-opt "seccomp=$T/noexecveat.json" busybox sleep 100
+  run -0 v exec nx echo in-exec
+  [[ $output == in-exec ]]
+  run -0 v restart -t 0 nx
+  [[ $(v inspect -f '{{.State.Status}}' nx) == running ]]
+  v rm -f nx >/dev/null
+  [[ -z $(v ps -aq) ]]
+}
+
 @test "run-flags: --init runs tini as pid 1: it reaps zombies and forwards stop's signal" {
   [[ -x /usr/bin/tini-static ]] || skip "Debian's tini is not installed"
   run -0 v run --rm --init busybox sh -c 'cat /proc/1/cmdline | busybox tr "\0" " "'
