@@ -589,7 +589,9 @@ static void relay_stdin(struct monitor *m)
   write_all(m->out.fd, buf, (size_t)n);
 }
 
-static void dispatch(struct monitor *m, enum tag tag)
+/* not inlined: what the handlers put on the stack stays out of monitor_run's
+ * frame, which the idle monitor keeps (monitor_trim gives back the rest) */
+static __attribute__((noinline)) void dispatch(struct monitor *m, enum tag tag)
 {
   uint64_t ticks;
   switch (tag) {
