@@ -29,9 +29,9 @@ static int fd_arg(const char *s)
 
 /* --rm, or a fresh container whose start failed: all of it goes, as
  * engine_destroy does, the lock still held (rm -f removed it already when
- * the record is gone). */
-/* not inlined, nor the next: their buffers would sit in main's frame, in
- * the stack pages the idle monitor keeps (measured: 28 KiB of stack down to 16) */
+ * the record is gone). Not inlined, nor the next: their buffers would sit
+ * in main's frame, in the stack pages the idle monitor keeps (measured: 28
+ * KiB of stack down to 16). */
 static __attribute__((noinline)) void destroy(const char *runtime_root, const char *root,
                                               const char *id, const char *name)
 {
