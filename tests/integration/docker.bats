@@ -139,8 +139,10 @@ dk_cleanup() {
 }
 
 @test "docker run -it gives the container a terminal" {
+  # the pause before the exit: a client's attach can miss what a container
+  # writes just before it ends
   run clients_pty /usr/bin/docker -H "unix://$DK_SOCK" run --rm -it --network none "$DK_IMAGE" \
-    sh -c 'tty; test -t 0 && echo stdin-is-a-tty; test -t 1 && echo stdout-is-a-tty; exit 7'
+    sh -c 'tty; test -t 0 && echo stdin-is-a-tty; test -t 1 && echo stdout-is-a-tty; sleep 0.5; exit 7'
   assert_status 7
   assert_contains /dev/pts/0
   assert_contains stdin-is-a-tty
