@@ -25,12 +25,7 @@ static int grow(void **v, size_t n, size_t size, struct vessel_error *err)
 
 static int strv_add(char ***v, size_t *n, const char *s, struct vessel_error *err)
 {
-  if (grow((void **)v, *n, sizeof **v, err) < 0)
-    return -1;
-  if (!((*v)[*n] = strdup(s)))
-    return vessel_error_set(err, ENOMEM, "run");
-  (*n)++;
-  return 0;
+  return strv_push(v, n, s) < 0 ? vessel_error_set(err, ENOMEM, "run") : 0;
 }
 
 static int bytes(const char *flag, const char *arg, long long *out, bool allow_unlimited,

@@ -330,14 +330,9 @@ static int collect(int dirfd, pid_t **pids, size_t *n, size_t *cap, int depth,
   } else if (add_pids(buf, pids, n, cap, err) < 0) {
     return -1;
   }
-  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "open cgroup");
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(dirfd, ".");
+  if (!d)
     return vessel_error_set(err, errno, "read cgroup");
-  }
   struct dirent *de;
   while ((de = readdir(d))) {
     if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

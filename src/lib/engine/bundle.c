@@ -79,18 +79,6 @@ static json_t *strv_json(const char *const *v)
   return a;
 }
 
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-  char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-  if (!nv)
-    return -1;
-  *v = nv;
-  if (!(nv[*n] = strdup(s)))
-    return -1;
-  nv[++*n] = NULL;
-  return 0;
-}
-
 char **bundle_args(const struct engine_run_opts *o, const struct image_config *img,
                    struct vessel_error *err)
 {

@@ -172,14 +172,9 @@ int engine_lookup(struct engine *e, const char *ref, struct engine_container *ou
   size_t n = strlen(ref);
   if (n > 64 || strspn(ref, "0123456789abcdef") != n)
     return vessel_error_set(err, 0, "no such container `%s`", ref);
-  int fd = dup(e->containers_fd);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "dup");
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(e->containers_fd, ".");
+  if (!d)
     return vessel_error_set(err, errno, "list containers");
-  }
   rewinddir(d);
   char found[65] = "";
   struct dirent *de;
@@ -213,14 +208,9 @@ int engine_list(struct engine *e, struct engine_container **out, size_t *n_out,
                 struct vessel_error *err)
 {
   engine_recover(e);
-  int fd = dup(e->containers_fd);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "dup");
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(e->containers_fd, ".");
+  if (!d)
     return vessel_error_set(err, errno, "list containers");
-  }
   rewinddir(d);
   struct engine_container *v = NULL;
   size_t n = 0;

@@ -91,14 +91,9 @@ static int copy_entry(struct cp_ctx *x, int sdir, const char *sname, int ddir, c
 
 static int copy_dir(struct cp_ctx *x, int sfd, int dfd, int depth, struct vessel_error *err)
 {
-  int fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "dup");
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(sfd, ".");
+  if (!d)
     return vessel_error_set(err, errno, "read a directory");
-  }
   struct dirent *de;
   errno = 0;
   while ((de = readdir(d))) {

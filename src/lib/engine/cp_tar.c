@@ -14,6 +14,7 @@
 
 #include "engine/cp_internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #define TAR_BLOCK (64 * 1024)
@@ -30,14 +31,9 @@ static int write_entry(struct tar_out *t, int dirfd, const char *name, const cha
 static int write_children(struct tar_out *t, int dirfd, const char *path, int depth,
                           struct vessel_error *err)
 {
-  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0)
-    return vessel_error_set(err, errno, "dup");
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(dirfd, ".");
+  if (!d)
     return vessel_error_set(err, errno, "read `%s`", path);
-  }
   struct dirent *de;
   while ((de = readdir(d))) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

@@ -276,18 +276,6 @@ out:
   return ret;
 }
 
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-  char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-  if (!nv)
-    return -1;
-  *v = nv;
-  if (!(nv[*n] = strdup(s)))
-    return -1;
-  nv[++*n] = NULL;
-  return 0;
-}
-
 int engine_prune(struct engine *e, char ***ids, struct vessel_error *err)
 {
   struct engine_container *v = NULL;

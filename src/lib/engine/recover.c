@@ -13,6 +13,7 @@
 
 #include "engine/internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #define CREATE_LOCK ".lock"
@@ -29,22 +30,11 @@ int engine_create_lock(struct engine *e, struct vessel_error *err)
   return TAKE_FD(fd);
 }
 
-static DIR *open_again(int dirfd)
-{
-  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return NULL;
-  DIR *d = fdopendir(fd);
-  if (!d)
-    close(fd);
-  return d;
-}
-
 /* Directories whose record was never written (or already removed by an rm
  * that was killed), unless an rm holds them right now. */
 static void recover_containers(struct engine *e)
 {
-  _cleanup_closedir_ DIR *d = open_again(e->containers_fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(e->containers_fd, ".");
   struct dirent *de;
   while (d && (de = readdir(d))) {
     if (!engine_id_valid(de->d_name))
@@ -86,7 +76,7 @@ static bool name_stale(struct engine *e, const char *name)
 
 static void recover_names(struct engine *e)
 {
-  _cleanup_closedir_ DIR *d = open_again(e->names_fd);
+  _cleanup_closedir_ DIR *d = fs_opendirat(e->names_fd, ".");
   struct dirent *de;
   while (d && (de = readdir(d))) {
     if (de->d_name[0] == '.' || !name_stale(e, de->d_name))

@@ -32,18 +32,6 @@ void run_flags_mounts_free(struct engine_mount *m, size_t n)
   free(m);
 }
 
-static int strv_append(char ***v, size_t *n, const char *s)
-{
-  char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-  if (!nv)
-    return -1;
-  *v = nv;
-  if (!(nv[*n] = strdup(s)))
-    return -1;
-  nv[++*n] = NULL;
-  return 0;
-}
-
 int run_flags_prepare(const struct engine_run_opts *o, const struct image_config *img,
                       struct engine_mount **mounts, struct engine_container *rec,
                       struct vessel_error *err)
@@ -103,7 +91,7 @@ int run_flags_prepare(const struct engine_run_opts *o, const struct image_config
         }
       _cleanup_free_ char *kv = NULL;
       if ((eq ? !(kv = strdup(v[i])) : asprintf(&kv, "%s=", v[i]) < 0) ||
-          strv_append(&rec->labels, &n, kv) < 0)
+          strv_push(&rec->labels, &n, kv) < 0)
         return vessel_error_set(err, ENOMEM, "labels");
     }
   }

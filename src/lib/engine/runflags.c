@@ -384,13 +384,8 @@ int engine_parse_env_file(const char *path, char ***v, size_t *n, struct vessel_
                                 lineno, (int)klen, line);
     if (*n >= ENV_FILE_MAX_VARS)
       return vessel_error_set(err, 0, "--env-file `%s`: too many variables", path);
-    char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-    if (!nv)
+    if (strv_push(v, n, line) < 0)
       return vessel_error_set(err, ENOMEM, "--env-file");
-    *v = nv;
-    if (!(nv[*n] = strdup(line)))
-      return vessel_error_set(err, ENOMEM, "--env-file");
-    nv[++*n] = NULL;
   }
   return 0;
 }

@@ -22,14 +22,9 @@ static unsigned long long tree_size(int dirfd, int depth)
 {
   if (depth > TREE_DEPTH_MAX)
     return 0;
-  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0)
+  _cleanup_closedir_ DIR *d = fs_opendirat(dirfd, ".");
+  if (!d)
     return 0;
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return 0;
-  }
   unsigned long long sum = 0;
   struct dirent *de;
   while ((de = readdir(d))) {

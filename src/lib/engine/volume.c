@@ -305,14 +305,9 @@ int engine_volume_remove(struct engine *e, const char *name, struct vessel_error
  * caller holds the lock exclusive, so none of them is in the making. */
 static void remove_leftovers(int dir)
 {
-  int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  _cleanup_closedir_ DIR *d = fs_opendirat(dir, ".");
+  if (!d)
     return;
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return;
-  }
   struct dirent *de;
   while ((de = readdir(d))) {
     if (strncmp(de->d_name, ".tmp-", 5) && strncmp(de->d_name, ".rm-", 4))
@@ -403,14 +398,9 @@ int volume_prepare_mounts(struct engine *e, const struct engine_run_opts *o, cha
 
 static bool dir_empty(int fd)
 {
-  int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dup_fd < 0)
+  _cleanup_closedir_ DIR *d = fs_opendirat(fd, ".");
+  if (!d)
     return false;
-  _cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-  if (!d) {
-    close(dup_fd);
-    return false;
-  }
   struct dirent *de;
   while ((de = readdir(d)))
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

@@ -16,6 +16,7 @@
 #include "image-internal.h"
 #include "image.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 static const char *const root_dirs[] = {"proc", "sys", "dev"};
@@ -58,35 +59,21 @@ static int fill(int dirfd, char *const *layers, size_t n, const struct stat *etc
   return 0;
 }
 
-int image_add_init_layer(struct image_store *s, char ***layer_dirs, struct vessel_error *err)
+/* Makes layers/name under the store lock: 1 when it is there, 0 when the
+ * image gets none (its /etc is a link or a file: the runtime makes what it
+ * needs, as without). */
+static int make_init_layer(struct image_store *s, char *const *layers, size_t n, const char *name,
+                           struct vessel_error *err)
 {
-  char **layers = *layer_dirs;
-  size_t n = 0;
-  while (layers && layers[n])
-    n++;
-  if (n == 0)
-    return 0;
   struct stat etc;
   bool has_etc = image_entry(layers, n, "etc", &etc);
   if (has_etc && !S_ISDIR(etc.st_mode))
-    return 0; /* a link or a file: the runtime makes what it needs, as without */
-  const char *top = strrchr(layers[n - 1], '/');
-  top = top ? top + 1 : layers[n - 1];
-  char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
-  snprintf(name, sizeof name, "%s.init", top);
-  snprintf(tmp, sizeof tmp, "%s.init.tmp%d", top, (int)getpid());
-  _cleanup_free_ char *path = NULL;
-  if (asprintf(&path, "%s/%s", s->layers_path, name) < 0)
-    return vessel_error_set(err, ENOMEM, "init layer");
-  char **grown = realloc(layers, (n + 2) * sizeof *grown);
-  if (!grown)
-    return vessel_error_set(err, ENOMEM, "init layer");
-  *layer_dirs = layers = grown;
-  grown[n + 1] = NULL;
-  grown[n] = NULL;
+    return 0;
+  char tmp[NAME_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.tmp%d", name, (int)getpid());
   if (store_lock(s, err) < 0)
     return -1;
-  int r = 0;
+  int r = 1;
   if (faccessat(s->layersfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
     /* made aside and renamed in: a killed command leaves a temp that gc,
      * which runs under the same lock, removes */
@@ -100,7 +87,26 @@ int image_add_init_layer(struct image_store *s, char ***layer_dirs, struct vesse
       rm_rf_at(s->layersfd, tmp);
   }
   store_unlock(s);
-  if (r == 0)
-    grown[n] = TAKE_PTR(path);
   return r;
+}
+
+int image_add_init_layer(struct image_store *s, char ***layer_dirs, struct vessel_error *err)
+{
+  size_t n = strv_length(*layer_dirs);
+  if (n == 0)
+    return 0;
+  const char *top = strrchr((*layer_dirs)[n - 1], '/');
+  top = top ? top + 1 : (*layer_dirs)[n - 1];
+  char name[NAME_MAX + 1];
+  snprintf(name, sizeof name, "%s.init", top);
+  /* made once per image: a start only looks for it */
+  if (faccessat(s->layersfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+    int r = make_init_layer(s, *layer_dirs, n, name, err);
+    if (r <= 0)
+      return r;
+  }
+  _cleanup_free_ char *path = NULL;
+  if (asprintf(&path, "%s/%s", s->layers_path, name) < 0 || strv_push(layer_dirs, &n, path) < 0)
+    return vessel_error_set(err, ENOMEM, "init layer");
+  return 0;
 }

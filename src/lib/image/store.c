@@ -279,14 +279,9 @@ static bool kept_init_layer(json_t *keep, const char *name)
 
 static void sweep(int dirfd, json_t *keep)
 {
-  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  _cleanup_closedir_ DIR *d = fs_opendirat(dirfd, ".");
+  if (!d)
     return;
-  _cleanup_closedir_ DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return;
-  }
   struct dirent *de;
   while ((de = readdir(d))) {
     /* a temp entry (a blob or layer being written) is a leftover of a

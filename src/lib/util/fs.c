@@ -41,6 +41,32 @@ char **strv_copy(char *const *v)
   return c;
 }
 
+DIR *fs_opendirat(int dirfd, const char *name)
+{
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  DIR *d = fdopendir(fd);
+  if (!d) {
+    int e = errno;
+    close(fd);
+    errno = e;
+  }
+  return d;
+}
+
+int strv_push(char ***v, size_t *n, const char *s)
+{
+  char **nv = realloc(*v, (*n + 2) * sizeof *nv);
+  if (!nv)
+    return -1;
+  *v = nv;
+  if (!(nv[*n] = strdup(s)))
+    return -1;
+  nv[++*n] = NULL;
+  return 0;
+}
+
 void strv_free(char **v)
 {
   for (size_t i = 0; v && v[i]; i++)

@@ -1,6 +1,7 @@
 /* File helpers: whole-file reads and writes, atomic records, and path
  * resolution confined to a root directory fd. */
 #pragma once
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -39,8 +40,15 @@ const char *fs_fd_path(int fd, char buf[static 32]);
 int parse_u64(const char *s, unsigned long long *out);
 int parse_i64(const char *s, long long *out);
 
+/* A directory stream of name under dirfd ("." for dirfd itself, which stays
+ * open), a final link not followed; NULL with errno set. */
+DIR *fs_opendirat(int dirfd, const char *name);
+
 /* NULL-terminated string vectors. */
 size_t strv_length(char *const *v);
 void strv_free(char **v);
 /* A deep copy (an empty vector for NULL); NULL on ENOMEM. */
 char **strv_copy(char *const *v);
+/* Appends a copy of s to *v, which holds *n strings, NULL-terminated after
+ * it; -1 on ENOMEM (*v stays valid). */
+int strv_push(char ***v, size_t *n, const char *s);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "bundle_checked.h"
 #include "engine/internal.h"
 #include "spec/spec.h"
 #include "tap.h"
@@ -233,21 +234,7 @@ static json_t *bundle(const struct engine_run_opts *o, struct vessel_error *err)
   char *cmd[] = {"sh", NULL};
   struct image_config img = {.cmd = cmd};
   struct bundle_input in = {.id = ID, .opts = o, .image = &img, .root = "/var/lib/vessel"};
-  json_t *root = bundle_config_json(&in, err);
-  if (!root)
-    return NULL;
-  /* whatever the engine writes, the runtime must accept, as text and parsed */
-  _cleanup_free_ char *text = json_dumps(root, JSON_INDENT(2));
-  struct vessel_error perr = {0};
-  struct spec *s = spec_parse(text, strlen(text), &perr);
-  CHECK(s != NULL);
-  if (!s)
-    printf("# spec_parse: %s\n", perr.msg);
-  spec_free(s);
-  s = spec_parse_json(root, &perr);
-  CHECK(s != NULL);
-  spec_free(s);
-  return root;
+  return bundle_checked(&in, err);
 }
 
 static json_t *mount_at(json_t *root, const char *dst)
