@@ -240,10 +240,8 @@ int main(int argc, char **argv)
     int r = commands[i].fn(&cli, argc - cmd_index, argv + cmd_index, &err);
     /* a container process the exec stub cannot start (a seccomp profile
      * without execveat): again, from a sealed copy of this binary */
-    if (r < 0 && err.code == SELFCLONE_NEEDED) {
-      log_debug("%s", err.msg);
-      selfclone_ensure(argv, &err);
-    }
+    if (r < 0)
+      selfclone_retry(argv, &err);
     if (r < 0) {
       log_error("%s", err.msg);
       return 1;

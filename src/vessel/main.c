@@ -322,10 +322,8 @@ int main(int argc, char **argv)
     /* a container process the exec stub cannot start (a seccomp profile
      * without execveat) failed before anything was made: again, from a
      * sealed copy of this binary */
-    if (r < 0 && err.code == SELFCLONE_NEEDED) {
-      log_debug("%s", err.msg);
-      selfclone_ensure(argv, &err);
-    }
+    if (r < 0)
+      selfclone_retry(argv, &err);
     if (r < 0) {
       log_error("%s", err.msg);
       return CLI_EXIT_FAILED;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 
 extern char **environ;
 
@@ -40,6 +41,14 @@ static bool protected_binary(int self)
     return true;
   struct statvfs sv;
   return fstatvfs(self, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+void selfclone_retry(char **argv, struct vessel_error *err)
+{
+  if (err->code != SELFCLONE_NEEDED)
+    return;
+  log_debug("%s", err->msg);
+  selfclone_ensure(argv, err);
 }
 
 bool selfclone_protected(void)

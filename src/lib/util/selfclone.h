@@ -17,6 +17,11 @@
  * it, so that it runs protected; returns only when that cannot be done. */
 void selfclone_exec(const char *path, char *const argv[]);
 
+/* After a command failed with err: when it was for SELFCLONE_NEEDED, runs
+ * the command again from a sealed copy (returns only if that fails, with err
+ * saying why); else leaves err alone. */
+void selfclone_retry(char **argv, struct vessel_error *err);
+
 /* Whether this process runs from a sealed copy or a read-only mount. */
 bool selfclone_protected(void);
 
