@@ -5,8 +5,9 @@
 # true`, `podman run --rm` of that image and `vessel-runtime run` of a bundle
 # with the engine's own config.json on a copy of its rootfs; the time to start
 # K detached containers (vessel and podman); the memory per idle detached
-# container (cgroup charge + the monitor's PSS for vessel, cgroup charge +
-# conmon's PSS for podman); and unpacking a layer against `tar -xzf` of the
+# container, the median of the K (cgroup charge + the monitor's PSS for
+# vessel, cgroup charge + conmon's PSS for podman); and unpacking a layer
+# against `tar -xzf` of the
 # same tarball. Then ratios against the targets of the engine issue. A
 # benchmark, not a test: tests/run.sh never runs it.
 #
@@ -271,9 +272,23 @@ fi
 # K detached idle containers: the time to start them, then per container the
 # memory cgroup's charge plus the PSS of the process that stays for it (the
 # vessel monitor, the container init's parent; podman's conmon)
-declare -A START MEM CG EXTRA
+declare -A START MEM CG EXTRA MEAN
+# PEER "CG..." "PSS...": the median container's cgroup charge and monitor
+# PSS, and their sum's median (MEM) and mean (MEAN). The median, as for every
+# other figure: the mean also carries what is no one container's cost, the
+# image's page cache charged to the first container that read it and the
+# per-CPU charge batches (up to 256 KiB a CPU) of the last ones.
+memory_figures() {
+  local -a cg=($2) pss=($3) sum=()
+  local i
+  for i in "${!cg[@]}"; do sum+=($((cg[i] + pss[i]))); done
+  CG[$1]=$(printf '%s\n' "${cg[@]}" | median)
+  EXTRA[$1]=$(printf '%s\n' "${pss[@]}" | median)
+  MEM[$1]=$(printf '%s\n' "${sum[@]}" | median)
+  MEAN[$1]=$(printf '%s\n' "${sum[@]}" | awk '{t += $1} END {printf "%.0f", NR ? t / NR : 0}')
+}
 density_vessel() {
-  local i t0 pids pid cg=0 pss=0 alive=0
+  local i t0 pids pid c p alive=0 cgs=() psss=()
   settle
   t0=$(date +%s%N)
   for ((i = 1; i <= K; i++)); do
@@ -286,19 +301,17 @@ density_vessel() {
   for pid in $pids; do
     [[ $pid -gt 0 && -d /proc/$pid ]] || continue
     alive=$((alive + 1))
-    cg=$((cg + $(cg_mem_bytes "$pid")))
-    pss=$((pss + $(pss_kb "$(ppid_of "$pid")")))
+    cgs+=($(($(cg_mem_bytes "$pid") / 1024)))
+    psss+=("$(pss_kb "$(ppid_of "$pid")")")
   done
   [[ $alive -eq $K ]] || fail "vessel: only $alive/$K containers alive"
-  CG[vessel]=$((cg / 1024 / K))
-  EXTRA[vessel]=$((pss / K))
-  MEM[vessel]=$((CG[vessel] + EXTRA[vessel]))
+  memory_figures vessel "${cgs[*]}" "${psss[*]}"
   t0=$(date +%s%N)
   "${V[@]}" rm -f $(seq -f "$TAG-v%g" 1 "$K") >/dev/null || fail "vessel rm -f failed"
-  say "vessel: started $K in ${START[vessel]} ms; per container: memcg ${CG[vessel]} KiB + monitor PSS ${EXTRA[vessel]} KiB = ${MEM[vessel]} KiB; removed in $(ms_since "$t0") ms"
+  say "vessel: started $K in ${START[vessel]} ms; per container (medians): memcg ${CG[vessel]} KiB + monitor PSS ${EXTRA[vessel]} KiB, together ${MEM[vessel]} KiB (mean ${MEAN[vessel]}); removed in $(ms_since "$t0") ms"
 }
 density_podman() {
-  local i t0 pid cpid cg=0 pss=0 alive=0
+  local i t0 pid cpid alive=0 cgs=() psss=()
   settle
   t0=$(date +%s%N)
   for ((i = 1; i <= K; i++)); do
@@ -310,16 +323,14 @@ density_podman() {
   while read -r pid cpid; do
     [[ $pid -gt 0 && -d /proc/$pid ]] || continue
     alive=$((alive + 1))
-    cg=$((cg + $(cg_mem_bytes "$pid")))
-    [[ $cpid -gt 0 ]] && pss=$((pss + $(pss_kb "$cpid")))
+    cgs+=($(($(cg_mem_bytes "$pid") / 1024)))
+    psss+=("$( ((cpid > 0)) && pss_kb "$cpid" || echo 0)")
   done < <(podman inspect --format '{{.State.Pid}} {{.State.ConmonPid}}' $(seq -f "$TAG-p%g" 1 "$K"))
   [[ $alive -eq $K ]] || fail "podman: only $alive/$K containers alive"
-  CG[podman]=$((cg / 1024 / K))
-  EXTRA[podman]=$((pss / K))
-  MEM[podman]=$((CG[podman] + EXTRA[podman]))
+  memory_figures podman "${cgs[*]}" "${psss[*]}"
   t0=$(date +%s%N)
   podman rm -f -t 0 $(seq -f "$TAG-p%g" 1 "$K") >/dev/null 2>&1 || fail "podman rm -f failed"
-  say "podman: started $K in ${START[podman]} ms; per container: memcg ${CG[podman]} KiB + conmon PSS ${EXTRA[podman]} KiB = ${MEM[podman]} KiB; removed in $(ms_since "$t0") ms"
+  say "podman: started $K in ${START[podman]} ms; per container (medians): memcg ${CG[podman]} KiB + conmon PSS ${EXTRA[podman]} KiB, together ${MEM[podman]} KiB (mean ${MEAN[podman]}); removed in $(ms_since "$t0") ms"
 }
 say ""
 say "=== density: $K detached 'sleep 1000' containers ==="
@@ -377,7 +388,7 @@ row() { # LABEL VESSEL PEER_NAME PEER TARGET_RATIO [ABS_TARGET]
 row "run --rm busybox true, median ms" "$LAT_V" "podman run --rm" "$LAT_P" 0.06
 row "run --rm busybox true, median ms" "$LAT_V" "vessel-runtime run" "$LAT_RT" 1.5
 row "start $K detached, ms" "${START[vessel]:-}" "podman" "${START[podman]:--}" 0.15
-row "memory per idle container, KiB (cgroup + monitor/conmon PSS)" "${MEM[vessel]:-}" "podman" \
+row "memory per idle container, median KiB (cgroup + monitor/conmon PSS)" "${MEM[vessel]:-}" "podman" \
   "${MEM[podman]:--}" "" 230
 row "unpack a layer, median ms" "$UNP_V" "tar -xzf" "$UNP_T" 1.5
 
@@ -389,7 +400,7 @@ row "unpack a layer, median ms" "$UNP_V" "tar -xzf" "$UNP_T" 1.5
   say "|---|---:|---|---:|---:|---|---|"
   printf '%s\n' "${ROWS[@]}"
   say ""
-  say "memory: vessel memcg ${CG[vessel]:--} + monitor PSS ${EXTRA[vessel]:--} KiB; podman memcg ${CG[podman]:--} + conmon PSS ${EXTRA[podman]:--} KiB"
+  say "memory (medians): vessel memcg ${CG[vessel]:--} + monitor PSS ${EXTRA[vessel]:--} KiB (mean of the sums ${MEAN[vessel]:--}); podman memcg ${CG[podman]:--} + conmon PSS ${EXTRA[podman]:--} KiB (mean ${MEAN[podman]:--})"
   ((FAILED)) && say "SOME MEASUREMENTS FAILED: see the !!! lines above"
 } | tee "$W/summary.md"
 if [[ -n ${OUTDIR:-} ]]; then

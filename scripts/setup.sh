@@ -10,6 +10,8 @@ pkgs=(
   libjansson-dev libseccomp-dev libarchive-dev zlib1g-dev libzstd-dev
   # what the static vessel binary links through libarchive
   libacl1-dev liblz4-dev libbz2-dev liblzma-dev nettle-dev libxml2-dev libicu-dev
+  # vessel-monitor-idle, the monitor's idle loop, is built against musl
+  musl-tools
   # tests
   bats jq busybox-static iproute2 util-linux procps psmisc python3
   # vessel run --init binds its /usr/bin/tini-static into the container

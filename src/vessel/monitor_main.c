@@ -2,13 +2,16 @@
  * once the container's root is mounted (in the mount namespace this process
  * keeps) and its record says running, the container's lock held through an
  * inherited fd. Static and small: an idle container costs its few pages.
- *   vessel-monitor ID DIRFD LOCKFD READYFD RUNTIME_ROOT VESSEL ROOT RUNROOT made|started */
+ *   vessel-monitor ID DIRFD LOCKFD READYFD RUNTIME_ROOT VESSEL ROOT RUNROOT made|started
+ * and, when its idle loop (vessel-monitor-idle) execs it again, the state it
+ * left that loop with and what that loop gives back (engine/monitor_handoff.h). */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
@@ -80,12 +83,30 @@ static __attribute__((noinline)) void remove_anonymous_volumes(const char *vesse
   free(args);
 }
 
+/* $VESSEL_MONITOR_IDLE, or vessel-monitor-idle beside vessel; NULL when
+ * there is none (the monitor then stays itself). */
+static const char *idle_path(const char *vessel_exe, char out[PATH_MAX])
+{
+  const char *env = getenv("VESSEL_MONITOR_IDLE");
+  const char *slash = strrchr(vessel_exe, '/');
+  if (env && env[0])
+    snprintf(out, PATH_MAX, "%s", env);
+  else if (slash)
+    snprintf(out, PATH_MAX, "%.*s/vessel-monitor-idle", (int)(slash - vessel_exe), vessel_exe);
+  else
+    return NULL;
+  return access(out, X_OK) == 0 ? out : NULL;
+}
+
 int main(int argc, char **argv)
 {
-  if (argc != 10 || !engine_id_valid(argv[1])) {
+  struct monitor_handoff resume;
+  if (argc < 10 || !engine_id_valid(argv[1]) ||
+      (argc > 10 && monitor_handoff_parse(argv + 10, argc - 10, &resume) < 0)) {
     fprintf(stderr, "vessel-monitor: run by vessel only\n");
     return ENGINE_EXIT_FAILED;
   }
+  prctl(PR_SET_NAME, "vessel-monitor"); /* exec'd through an fd, it would be "3" */
   const char *id = argv[1];
   int dirfd = fd_arg(argv[2]), lock = fd_arg(argv[3]), ready = fd_arg(argv[4]);
   bool made = strcmp(argv[9], "made") == 0;
@@ -93,6 +114,7 @@ int main(int argc, char **argv)
     return ENGINE_EXIT_FAILED;
   struct engine_container rec = {0};
   struct vessel_error err = {0};
+  char idle[PATH_MAX];
   int status = 0, r = record_load(dirfd, &rec, &err);
   if (r == 0) {
     /* only the monitor's options and the bundle are needed from here */
@@ -107,7 +129,11 @@ int main(int argc, char **argv)
                                .id = id,
                                .bundle = rec.bundle,
                                .mon = &rec.mon,
-                               .ready_fd = &ready};
+                               .ready_fd = &ready,
+                               .argv = argv,
+                               .idle_exe = idle_path(argv[6], idle),
+                               .lock_fd = lock,
+                               .resume = argc > 10 ? &resume : NULL};
     r = monitor_run(&p, &status, &err);
   }
   bool remove = rec.auto_remove;

@@ -151,6 +151,11 @@ wait_exited() { # NAME
   local id
   id=$(v inspect prog | jq -r '.[0].Id')
   pgrep -f "^vessel-monitor $id" >/dev/null
+  # idle, it is the small loop, with a few pages of its own (vessel-monitor
+  # itself keeps ~70 KiB)
+  local mon
+  mon=$(pgrep -f "^vessel-monitor $id idle ")
+  (($(awk '/^RssAnon:/{print $2}' "/proc/$mon/status") <= 24))
   VESSEL_MONITOR=/nonexistent v run -d --name forked busybox sh -c 'echo from-fork; exit 3' >/dev/null
   wait_exited forked
   run -0 v logs forked

@@ -245,6 +245,28 @@ ms_between() { echo $((($(date -d "$2" +%s%N) - $(date -d "$1" +%s%N)) / 1000000
   [[ $(state off .State.Health) == null ]]
 }
 
+@test "health: between probes the idle monitor writes the log; a line cut by a probe stays one entry" {
+  # the monitor hands the container to its idle loop and takes it back for
+  # each probe: the streams, the log and a line not ended yet go across
+  v run -d --name hl --health-cmd true --health-interval 200ms busybox \
+    sh -c 'printf "begun "; sleep 1; echo ended; sleep 0.5; echo second; sleep 100' >/dev/null
+  wait_for hl '.State.Health.Status == "healthy"'
+  sleep 2
+  local id log
+  id=$(v inspect hl | jq -r '.[0].Id')
+  log=$T/root/containers/$id/$id-json.log
+  [[ $(jq -j .log "$log") == $'begun ended\nsecond' ]]
+  [[ $(jq -s length "$log") == 2 ]]
+  [[ $(v inspect hl | jq '.[0].State.Health.Log | length') -ge 5 ]]
+  # SIGTERM to the monitor goes on to the container, whose sh dies of it
+  v run -d --name term busybox sh -c 'trap "echo got-term; exit 7" TERM; while true; do sleep 0.1; done' >/dev/null
+  sleep 0.5
+  pkill -TERM -f "^vessel-monitor $(v inspect term | jq -r '.[0].Id') idle "
+  wait_for term '.State.Status == "exited"'
+  [[ $(state term .State.ExitCode) == 7 && $(v logs term) == got-term ]]
+  v rm -f hl term >/dev/null
+}
+
 @test "health: bad --health-* values exit 125" {
   run -125 v run --health-cmd true --health-interval soon busybox true
   [[ $output == *"bad duration"* ]]

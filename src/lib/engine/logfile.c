@@ -11,35 +11,20 @@
 #include "util/timefmt.h"
 #include "engine/internal.h"
 #include "engine/logfile.h"
+#include "engine/logwriter.h"
 #include "engine/policy.h"
 
-#define WRITE_CHUNK 4096
 #define READ_CHUNK 65536
 #define FOLLOW_POLL_MS 100
 
 struct logfile {
-  int dirfd;
-  int fd;
+  struct logwriter w;
   char *name;
-  long long size, max_size;
-  int max_file;
 };
 
 void logfile_name(const char *id, char out[80])
 {
   snprintf(out, 80, "%.64s-json.log", id);
-}
-
-static int open_log(struct logfile *l, bool truncate, struct vessel_error *err)
-{
-  l->fd = openat(l->dirfd, l->name,
-                 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0),
-                 0600);
-  struct stat st;
-  if (l->fd < 0 || fstat(l->fd, &st) < 0)
-    return vessel_error_set(err, errno, "open the log `%s`", l->name);
-  l->size = st.st_size;
-  return 0;
 }
 
 struct logfile *logfile_open(int dirfd, const char *name, long long max_size, int max_file,
@@ -51,10 +36,11 @@ struct logfile *logfile_open(int dirfd, const char *name, long long max_size, in
     vessel_error_set(err, ENOMEM, "log `%s`", name);
     return NULL;
   }
-  l->dirfd = dirfd;
-  l->max_size = max_size;
-  l->max_file = max_file;
-  if (open_log(l, false, err) < 0) {
+  l->w = (struct logwriter){
+      .dirfd = dirfd, .fd = -1, .name = l->name, .max_size = max_size, .max_file = max_file};
+  int r = logwriter_open(&l->w);
+  if (r < 0) {
+    vessel_error_set(err, -r, "open the log `%s`", name);
     logfile_close(l);
     return NULL;
   }
@@ -65,136 +51,22 @@ void logfile_close(struct logfile *l)
 {
   if (!l)
     return;
-  if (l->fd >= 0)
-    close(l->fd);
+  if (l->w.fd >= 0)
+    close(l->w.fd);
   free(l->name);
   free(l);
 }
 
-/* name.N-2 -> name.N-1 ... name -> name.1, then a new name; with one file,
- * the file starts over. */
-static int rotate(struct logfile *l, struct vessel_error *err)
+struct logwriter *logfile_writer(struct logfile *l)
 {
-  if (l->max_file < 2) {
-    if (ftruncate(l->fd, 0) < 0)
-      return vessel_error_set(err, errno, "truncate the log `%s`", l->name);
-    l->size = 0;
-    return 0;
-  }
-  char from[4096], to[4096];
-  for (int i = l->max_file - 1; i >= 1; i--) {
-    if (i == 1)
-      snprintf(from, sizeof from, "%s", l->name);
-    else
-      snprintf(from, sizeof from, "%s.%d", l->name, i - 1);
-    snprintf(to, sizeof to, "%s.%d", l->name, i);
-    if (renameat(l->dirfd, from, l->dirfd, to) < 0 && errno != ENOENT)
-      return vessel_error_set(err, errno, "rotate the log `%s`", from);
-  }
-  close(l->fd);
-  return open_log(l, true, err);
-}
-
-struct out {
-  struct logfile *l;
-  char buf[WRITE_CHUNK];
-  size_t n;
-  int error;
-};
-
-static void out_flush(struct out *o)
-{
-  for (size_t off = 0; off < o->n && !o->error;) {
-    ssize_t w = write(o->l->fd, o->buf + off, o->n - off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0)
-      o->error = errno;
-    else
-      off += (size_t)w;
-  }
-  o->l->size += (long long)o->n;
-  o->n = 0;
-}
-
-static void out_put(struct out *o, const char *s, size_t n)
-{
-  if (o->n + n > sizeof o->buf)
-    out_flush(o);
-  memcpy(o->buf + o->n, s, n);
-  o->n += n;
-}
-
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-  if (len == 0 || len > n || s[0] > 0xf4)
-    return 0;
-  for (size_t i = 1; i < len; i++)
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-  /* no overlong forms, surrogates or code points past U+10FFFF */
-  if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-      (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-    return 0;
-  return len;
-}
-
-/* JSON string body as Go's encoder writes it: <, > and & escaped too, and
- * bytes that are no UTF-8 as U+FFFD. */
-static void out_escaped(struct out *o, const char *s, size_t len)
-{
-  static const char hex[] = "0123456789abcdef";
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    char esc[7];
-    if (ch >= 0x80) {
-      size_t n = utf8_len((const unsigned char *)s + i, len - i);
-      if (n == 0) {
-        out_put(o, "\\ufffd", 6);
-      } else {
-        out_put(o, s + i, n);
-        i += n - 1;
-      }
-      continue;
-    }
-    if (ch == '"' || ch == '\\') {
-      esc[0] = '\\';
-      esc[1] = (char)ch;
-      out_put(o, esc, 2);
-    } else if (ch == '\n' || ch == '\r' || ch == '\t') {
-      esc[0] = '\\';
-      esc[1] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
-      out_put(o, esc, 2);
-    } else if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x7f) {
-      memcpy(esc, "\\u00", 4);
-      esc[4] = hex[ch >> 4];
-      esc[5] = hex[ch & 15];
-      out_put(o, esc, 6);
-    } else {
-      out_put(o, (const char *)&s[i], 1);
-    }
-  }
+  return &l->w;
 }
 
 int logfile_write(struct logfile *l, int stream, const struct timespec *ts, const char *text,
                   size_t len, struct vessel_error *err)
 {
-  if (l->max_size > 0 && l->size >= l->max_size && rotate(l, err) < 0)
-    return -1;
-  struct out o = {.l = l};
-  out_put(&o, "{\"log\":\"", 8);
-  out_escaped(&o, text, len);
-  char tail[96], date[TIME_RFC3339_MAX];
-  time_rfc3339(ts, date);
-  int n = snprintf(tail, sizeof tail, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
-                   stream == 2 ? "stderr" : "stdout", date);
-  out_put(&o, tail, (size_t)n);
-  out_flush(&o);
-  if (o.error)
-    return vessel_error_set(err, o.error, "write the log `%s`", l->name);
-  return 0;
+  int r = logwriter_write(&l->w, stream, ts, text, len);
+  return r < 0 ? vessel_error_set(err, -r, "write the log `%s`", l->name) : 0;
 }
 
 /* --- reading --- */

@@ -7,8 +7,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
-
-#define LOGFILE_LINE_MAX 16384 /* longer lines become several entries, as docker's */
+#include "engine/logwriter.h"
 
 struct logfile;
 
@@ -20,6 +19,8 @@ struct logfile *logfile_open(int dirfd, const char *name, long long max_size, in
 int logfile_write(struct logfile *l, int stream, const struct timespec *ts, const char *text,
                   size_t len, struct vessel_error *err);
 void logfile_close(struct logfile *l);
+/* The writer inside, for a container's streams (logstream_feed). */
+struct logwriter *logfile_writer(struct logfile *l);
 
 /* The name of a container's log: <id>-json.log (out holds 80 bytes). */
 void logfile_name(const char *id, char out[80]);

@@ -22,6 +22,7 @@
 #include "engine/internal.h"
 #include "engine/logfile.h"
 #include "engine/monitor.h"
+#include "engine/monitor_handoff.h"
 #include "engine/policy.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
@@ -47,11 +48,9 @@ enum tag {
 };
 
 struct stream {
-  int fd;        /* the pipe's read end, or the pty master (EV_OUT) */
-  int stream;    /* 1 stdout, 2 stderr */
-  int tee;       /* our own stdout/stderr in the foreground, else -1 */
-  char *pending; /* a line not ended yet (LOGFILE_LINE_MAX), allocated when needed */
-  size_t n;
+  int fd;  /* the pipe's read end, or the pty master (EV_OUT) */
+  int tee; /* our own stdout/stderr in the foreground, else -1 */
+  struct logstream ls;
 };
 
 struct monitor {
@@ -67,6 +66,7 @@ struct monitor {
   struct runtime_started rs;
   bool running, done;
   bool trim; /* a start is over: give back what it took (monitor_trim) */
+  bool stay; /* no hand-over to the idle loop (it failed, or cannot run) */
   int status;
   struct timespec started; /* CLOCK_MONOTONIC, of the last start */
   long long backoff_ms;
@@ -123,52 +123,24 @@ static void write_all(int fd, const char *buf, size_t n)
   }
 }
 
-static void log_entry(struct monitor *m, int stream, const char *text, size_t len)
-{
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  struct vessel_error err = {0};
-  if (m->log && logfile_write(m->log, stream, &now, text, len, &err) < 0)
-    log_warning("%s", err.msg);
-}
-
-/* Whole lines go to the log as they come; a line longer than
- * LOGFILE_LINE_MAX is cut into several entries, as docker does. */
 static void stream_data(struct monitor *m, struct stream *s, const char *buf, size_t n)
 {
   if (s->tee >= 0)
     write_all(s->tee, buf, n);
-  while (n > 0) {
-    const char *nl = memchr(buf, '\n', n);
-    size_t take = nl ? (size_t)(nl - buf) + 1 : n;
-    if (s->n == 0 && nl) {
-      log_entry(m, s->stream, buf, take);
-    } else {
-      if (!s->pending && !(s->pending = malloc(LOGFILE_LINE_MAX))) {
-        log_entry(m, s->stream, buf, take);
-      } else {
-        size_t room = LOGFILE_LINE_MAX - s->n, part = take < room ? take : room;
-        memcpy(s->pending + s->n, buf, part);
-        s->n += part;
-        take = part;
-        if (s->n == LOGFILE_LINE_MAX || s->pending[s->n - 1] == '\n') {
-          log_entry(m, s->stream, s->pending, s->n);
-          s->n = 0;
-        }
-      }
-    }
-    buf += take;
-    n -= take;
-  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  int r = m->log ? logstream_feed(logfile_writer(m->log), &s->ls, &now, buf, n) : 0;
+  if (r < 0)
+    log_warning("the log of `%.12s`: %s", m->p->id, strerror(-r));
 }
 
 static void stream_flush(struct monitor *m, struct stream *s)
 {
-  if (s->n)
-    log_entry(m, s->stream, s->pending, s->n);
-  s->n = 0;
-  free(s->pending);
-  s->pending = NULL;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  int r = m->log ? logstream_flush(logfile_writer(m->log), &s->ls, &now) : 0;
+  if (r < 0)
+    log_warning("the log of `%.12s`: %s", m->p->id, strerror(-r));
 }
 
 /* Reads what is there: > 0 read, 0 at the end (EOF, or EIO from a pty
@@ -559,6 +531,87 @@ static void probe_cancel(struct monitor *m)
   }
 }
 
+/* --- the hand-over to the idle loop and back (monitor_idle.c) --- */
+
+static long long mono_ns(const struct timespec *t)
+{
+  return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* Running, nothing in flight and no terminal of ours to relay. */
+static bool idle_now(const struct monitor *m)
+{
+  return m->p->idle_exe && !m->p->foreground && !m->stay && m->running && !m->done &&
+         m->probe_pid <= 0 && m->inotify_fd < 0;
+}
+
+/* Execs vessel-monitor-idle; back here only when that fails. */
+static void hand_over(struct monitor *m)
+{
+  struct monitor_handoff h = {
+      .pid = m->rs.pid,
+      .pidfd = m->rs.pidfd,
+      .out = m->out.fd,
+      .err = m->err.fd,
+      .stdin_keep = m->stdin_keep,
+      .pending_out = -1,
+      .pending_err = -1,
+      .started_ns = mono_ns(&m->started),
+      .backoff_ms = m->backoff_ms,
+      .healthy_once = m->healthy_once,
+  };
+  struct itimerspec it;
+  if (m->health_tfd >= 0 && timerfd_gettime(m->health_tfd, &it) == 0 &&
+      (it.it_value.tv_sec || it.it_value.tv_nsec)) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    h.health_at = mono_ns(&now) + mono_ns(&it.it_value);
+  }
+  if ((m->out.ls.n && (h.pending_out = monitor_pending_save(m->out.ls.pending, m->out.ls.n)) < 0) ||
+      (m->err.ls.n && (h.pending_err = monitor_pending_save(m->err.ls.pending, m->err.ls.n)) < 0)) {
+    log_debug("keep the monitor of `%.12s`: no memfd", m->p->id);
+  } else {
+    monitor_handoff_exec(m->p, m->p->lock_fd, m->p->mon->log_max_size, m->p->mon->log_max_file, &h);
+  }
+  if (h.pending_out >= 0)
+    close(h.pending_out);
+  if (h.pending_err >= 0)
+    close(h.pending_err);
+  m->stay = true;
+}
+
+/* Back from the idle loop: the container as it left it, then what it came
+ * back for. */
+static void resume(struct monitor *m, const struct monitor_handoff *h)
+{
+  m->rs = (struct runtime_started){.pid = h->pid, .pidfd = h->pidfd, .console_master = -1};
+  m->running = true;
+  m->stay = h->reason == HANDOFF_WHY_STAY;
+  m->started = (struct timespec){.tv_sec = h->started_ns / 1000000000LL,
+                                 .tv_nsec = h->started_ns % 1000000000LL};
+  m->backoff_ms = h->backoff_ms;
+  m->healthy_once = h->healthy_once;
+  m->stdin_keep = h->stdin_keep;
+  m->out.fd = h->out;
+  m->err.fd = h->err;
+  m->out.ls.n = monitor_pending_load(h->pending_out, m->out.ls.pending, LOGFILE_LINE_MAX);
+  m->err.ls.n = monitor_pending_load(h->pending_err, m->err.ls.pending, LOGFILE_LINE_MAX);
+  watch(m, m->rs.pidfd, EV_PID);
+  if (m->out.fd >= 0)
+    watch(m, m->out.fd, EV_OUT);
+  if (m->err.fd >= 0)
+    watch(m, m->err.fd, EV_ERR);
+  if (m->health_tfd >= 0 && h->health_at > 0) {
+    struct itimerspec it = {.it_value = {.tv_sec = h->health_at / 1000000000LL,
+                                         .tv_nsec = h->health_at % 1000000000LL}};
+    timerfd_settime(m->health_tfd, TFD_TIMER_ABSTIME, &it, NULL);
+  }
+  if (h->reason == HANDOFF_WHY_EXITED)
+    container_exited(m, 0);
+  else if (h->reason == HANDOFF_WHY_HEALTH)
+    probe_start(m);
+}
+
 /* --- the loop --- */
 
 static void on_signal(struct monitor *m)
@@ -653,6 +706,8 @@ static void monitor_close(struct monitor *m)
       *fds[i] = -1;
     }
   logfile_close(m->log);
+  free(m->out.ls.pending);
+  free(m->err.ls.pending);
   free(m->probe_start);
   free(m->probe_buf);
 }
@@ -663,8 +718,8 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
       .p = p,
       .epfd = -1,
       .sigfd = -1,
-      .out = {.fd = -1, .stream = 1, .tee = p->foreground ? STDOUT_FILENO : -1},
-      .err = {.fd = -1, .stream = 2, .tee = p->foreground ? STDERR_FILENO : -1},
+      .out = {.fd = -1, .tee = p->foreground ? STDOUT_FILENO : -1, .ls = {.stream = 1}},
+      .err = {.fd = -1, .tee = p->foreground ? STDERR_FILENO : -1, .ls = {.stream = 2}},
       .tty = p->mon->tty,
       .in_fd = -1,
       .stdin_keep = -1,
@@ -706,6 +761,12 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
       m.raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
     }
   }
+  m.out.ls.pending = malloc(LOGFILE_LINE_MAX); /* NULL: no line assembly */
+  m.err.ls.pending = malloc(LOGFILE_LINE_MAX);
+  if (p->resume) {
+    resume(&m, p->resume);
+    goto loop;
+  }
   struct vessel_error herr = {0};
   if (m.health_tfd >= 0 && health_reset(p->dirfd, &herr) < 0)
     log_debug("%s", herr.msg);
@@ -723,7 +784,10 @@ int monitor_run(const struct monitor_params *p, int *status, struct vessel_error
   }
   if (m.in_fd >= 0 && watch(&m, m.in_fd, EV_STDIN) < 0)
     m.in_fd = -1;
+loop:
   while (!m.done) {
+    if (idle_now(&m))
+      hand_over(&m);
     if (m.trim && !p->foreground) {
       m.trim = false;
       monitor_trim();

@@ -8,6 +8,20 @@
 
 #include "engine/engine.h"
 
+/* What vessel-monitor and its idle loop hand each other
+ * (engine/monitor_handoff.h, monitor_idle.c). */
+struct monitor_handoff {
+  int reason; /* enum handoff_reason */
+  pid_t pid;
+  int pidfd, out, err;          /* -1: that stream ended */
+  int stdin_keep;               /* detached -i: its stdin pipe's write end */
+  int pending_out, pending_err; /* memfds with a line not ended yet, or -1 */
+  long long started_ns;         /* CLOCK_MONOTONIC of the last start */
+  long long backoff_ms;
+  bool healthy_once;
+  long long health_at; /* CLOCK_MONOTONIC ns of the next probe, 0: none */
+};
+
 struct monitor_params {
   const char *runtime_root; /* the runtime's state root */
   /* a health probe is `VESSEL_EXE --root ROOT --runroot RUNROOT exec ...` */
@@ -18,6 +32,12 @@ struct monitor_params {
   bool foreground; /* copy the output to our stdout/stderr, relay our terminal */
   const struct engine_monitor_opts *mon;
   int *ready_fd; /* closed (and set to -1) once the first start succeeded */
+  /* detached: vessel-monitor's ten arguments and vessel-monitor-idle's path,
+   * for the hand-over when idle (NULL: none) */
+  char *const *argv;
+  const char *idle_exe;
+  int lock_fd;
+  const struct monitor_handoff *resume; /* back from the idle loop, or NULL */
 };
 
 /* Runs the container until it ends for good (its policy restarts it
@@ -47,6 +67,19 @@ int health_record(int dirfd, struct engine_health_result *r, bool counts, int re
                   struct vessel_error *err);
 /* Status "starting" for a fresh start (no-op without a health check). */
 int health_reset(int dirfd, struct vessel_error *err);
+
+/* The state after vessel-monitor's ten arguments, when its idle loop execs
+ * it again: 0, or -1 when an argument is not one of it. */
+int monitor_handoff_parse(char *const *args, int n, struct monitor_handoff *h);
+/* Execs vessel-monitor-idle with h, this process's binary and p->argv to
+ * come back to (the fds in h, p->dirfd and the lock are kept open). Returns
+ * only when it could not (the fds are as they were). */
+void monitor_handoff_exec(const struct monitor_params *p, int lock_fd, long long log_max_size,
+                          int log_max_file, const struct monitor_handoff *h);
+/* A memfd holding buf (n > 0), or -1; and its bytes read back (at most
+ * max) into buf, the fd closed. */
+int monitor_pending_save(const char *buf, size_t n);
+size_t monitor_pending_load(int fd, char *buf, size_t max);
 
 /* Replaces this process (forked to be a detached container's monitor, the
  * root mounted in its own namespace, the record saying running) with the

@@ -168,6 +168,55 @@ static void one_file_starts_over(void)
   remove_dir();
 }
 
+struct entry_sizes {
+  size_t len[8], n;
+  char head[16];
+};
+
+static int entry_size(const struct engine_log_line *l, void *data)
+{
+  struct entry_sizes *e = data;
+  size_t used = strlen(e->head);
+  snprintf(e->head + used, sizeof e->head - used, "%.*s", (int)l->len, l->text);
+  if (e->n < 8)
+    e->len[e->n] = l->len;
+  e->n++;
+  return 0;
+}
+
+/* A container's stream cut into entries: at each '\n', a line split over
+ * reads is one entry, one longer than LOGFILE_LINE_MAX several, and the
+ * rest at the end its own. */
+static void streams_become_line_entries(void)
+{
+  _cleanup_close_ int dir = make_dir();
+  struct vessel_error err = {0};
+  struct logfile *l = logfile_open(dir, "s-json.log", 0, 0, &err);
+  CHECK(l != NULL);
+  _cleanup_free_ char *pending = malloc(LOGFILE_LINE_MAX);
+  _cleanup_free_ char *big = malloc(LOGFILE_LINE_MAX + 10);
+  memset(big, 'x', LOGFILE_LINE_MAX + 10);
+  struct logstream s = {.stream = 2, .pending = pending};
+  struct timespec ts = {.tv_sec = 1764507600};
+  struct logwriter *w = logfile_writer(l);
+  CHECK(logstream_feed(w, &s, &ts, "one\ntw", 6) == 0);
+  CHECK(logstream_feed(w, &s, &ts, "o\nthr", 5) == 0);
+  CHECK(logstream_feed(w, &s, &ts, big, LOGFILE_LINE_MAX + 10) == 0);
+  CHECK(logstream_flush(w, &s, &ts) == 0);
+  struct logstream direct = {.stream = 1}; /* no buffer: each chunk an entry */
+  CHECK(logstream_feed(w, &direct, &ts, "a\nb", 3) == 0 && direct.n == 0);
+  logfile_close(l);
+  struct engine_logs_opts o = {.tail = -1};
+  struct entry_sizes e = {0};
+  CHECK(logfile_read(dir, "s-json.log", &o, never_alive, entry_size, &e, &err) == 0);
+  CHECK(e.n == 6);
+  size_t want[] = {4, 4, LOGFILE_LINE_MAX, 13, 2, 1};
+  for (size_t i = 0; i < 6 && i < e.n; i++)
+    CHECK(e.len[i] == want[i]);
+  CHECK(strncmp(e.head, "one\ntwo\nthrxx", 13) == 0);
+  remove_dir();
+}
+
 static void restart_policy_and_backoff(void)
 {
   struct engine_container c = {0};
@@ -222,4 +271,5 @@ static void parses_docker_spellings(void)
 
 TAP_MAIN(T(writes_docker_json_lines), T(invalid_utf8_becomes_the_replacement_character),
          T(parses_foreign_lines_and_skips_bad_ones), T(rotates_by_size_and_keeps_max_file),
-         T(one_file_starts_over), T(restart_policy_and_backoff), T(parses_docker_spellings))
+         T(one_file_starts_over), T(streams_become_line_entries), T(restart_policy_and_backoff),
+         T(parses_docker_spellings))

@@ -32,7 +32,7 @@ static void agrees_with_gmtime(void)
 {
   /* every ~3.3 days over 1900..2300, at odd hours, and around the edges */
   for (long long s = -2208988800LL; s < 10413792000LL; s += 287999)
-    check_against_gmtime(s, s % 1000000000);
+    check_against_gmtime(s, (long)((s % 1000000000 + 1000000000) % 1000000000));
   for (long long s = -100000; s < 100000; s += 3607)
     check_against_gmtime(s, 999999999);
 }
