@@ -7,9 +7,8 @@
 # K detached containers (vessel and podman); the memory per idle detached
 # container, the median of the K (cgroup charge + the monitor's PSS for
 # vessel, cgroup charge + conmon's PSS for podman); and unpacking a layer
-# against `tar -xzf` of the
-# same tarball. Then ratios against the targets of the engine issue. A
-# benchmark, not a test: tests/run.sh never runs it.
+# against `tar -xzf` of the same tarball. Then ratios against the targets of
+# the engine issue. A benchmark, not a test: tests/run.sh never runs it.
 #
 # Usage (as root, from anywhere):
 #   bench/engine.sh                          # full run (a few minutes)

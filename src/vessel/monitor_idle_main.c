@@ -191,40 +191,50 @@ static __attribute__((noinline)) void dispatch(int tag)
   }
 }
 
-static bool parse(int argc, char **argv, int *dirfd, long long *max_size, int *max_file)
+/* vessel-monitor's own arguments, after "--", then ours (hand_back) */
+static bool split(int argc, char **argv, int *sep)
+{
+  static char *back[BACK_MAX + 8];
+  for (*sep = 3; *sep < argc && strcmp(argv[*sep], "--") != 0; ++*sep)
+    ;
+  m.back_n = argc - *sep - 1;
+  if (*sep >= argc || m.back_n < 1 || m.back_n > BACK_MAX)
+    return false;
+  memcpy(back, argv + *sep + 1, (size_t)m.back_n * sizeof *back);
+  m.back = back;
+  return true;
+}
+
+static bool parse(char **args, int n, int *dirfd, long long *max_size, int *max_file)
 {
   long long v, pout = -1, perr = -1;
-  int i = 3;
-  for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-    if (handoff_number(argv[i], HANDOFF_PIDFD, &v))
+  for (int i = 0; i < n; i++) {
+    if (handoff_number(args[i], HANDOFF_PIDFD, &v))
       m.pidfd = (int)v;
-    else if (handoff_number(argv[i], HANDOFF_OUT, &v))
+    else if (handoff_number(args[i], HANDOFF_OUT, &v))
       m.fd[0] = (int)v;
-    else if (handoff_number(argv[i], HANDOFF_ERR, &v))
+    else if (handoff_number(args[i], HANDOFF_ERR, &v))
       m.fd[1] = (int)v;
-    else if (handoff_number(argv[i], HANDOFF_PENDING_OUT, &v))
+    else if (handoff_number(args[i], HANDOFF_PENDING_OUT, &v))
       pout = v;
-    else if (handoff_number(argv[i], HANDOFF_PENDING_ERR, &v))
+    else if (handoff_number(args[i], HANDOFF_PENDING_ERR, &v))
       perr = v;
-    else if (handoff_number(argv[i], HANDOFF_HEALTH_AT, &v))
+    else if (handoff_number(args[i], HANDOFF_HEALTH_AT, &v))
       m.health_at = v;
-    else if (handoff_number(argv[i], HANDOFF_DIR, &v))
+    else if (handoff_number(args[i], HANDOFF_DIR, &v))
       *dirfd = (int)v;
-    else if (handoff_number(argv[i], HANDOFF_LOG_MAX_SIZE, &v))
+    else if (handoff_number(args[i], HANDOFF_LOG_MAX_SIZE, &v))
       *max_size = v;
-    else if (handoff_number(argv[i], HANDOFF_LOG_MAX_FILE, &v))
+    else if (handoff_number(args[i], HANDOFF_LOG_MAX_FILE, &v))
       *max_file = (int)v;
-    else if (handoff_number(argv[i], HANDOFF_EXE, &v))
+    else if (handoff_number(args[i], HANDOFF_EXE, &v))
       m.exe = (int)v;
     else
       return false;
   }
   pending_in(0, (int)pout);
   pending_in(1, (int)perr);
-  /* vessel-monitor's own arguments, then ours (hand_back) */
-  m.back = argv + i + 1;
-  m.back_n = argc - i - 1;
-  return i < argc && m.back_n >= 1 && m.exe >= 0 && m.pidfd >= 0 && *dirfd >= 0;
+  return m.exe >= 0 && m.pidfd >= 0 && *dirfd >= 0;
 }
 
 int main(int argc, char **argv, char **envp)
@@ -233,22 +243,21 @@ int main(int argc, char **argv, char **envp)
   m.ls[0].stream = 1;
   m.ls[1].stream = 2;
   prctl(PR_SET_NAME, "vessel-monitor");
-  int dirfd = -1, max_file = 0;
+  int sep, dirfd = -1, max_file = 0;
   long long max_size = 0;
-  if (argc < 4 || strcmp(argv[2], "idle") != 0 ||
-      !parse(argc, argv, &dirfd, &max_size, &max_file)) {
+  if (argc < 4 || strcmp(argv[2], "idle") != 0 || !split(argc, argv, &sep)) {
     say("vessel-monitor-idle: run by vessel-monitor only\n");
     return 125;
   }
-  /* hand_back adds its arguments after these */
-  char *back[BACK_MAX + 8];
-  if (m.back_n > BACK_MAX) {
-    say("vessel-monitor-idle: too many arguments\n");
+  bool ok = parse(argv + 3, sep - 3, &dirfd, &max_size, &max_file);
+  if (m.exe >= 0)
+    fcntl(m.exe, F_SETFD, FD_CLOEXEC); /* vessel-monitor is exec'd through it */
+  if (!ok) {
+    say("vessel-monitor-idle: bad arguments\n");
+    if (m.exe >= 0 && m.pidfd >= 0)
+      hand_back(HANDOFF_WHY_STAY);
     return 125;
   }
-  memcpy(back, m.back, (size_t)m.back_n * sizeof *back);
-  m.back = back;
-  fcntl(m.exe, F_SETFD, FD_CLOEXEC); /* vessel-monitor is exec'd through it */
 
   char name[80];
   size_t idn = strnlen(argv[1], 64);
