@@ -93,9 +93,12 @@ void cli_note_failure(int *ret, struct vessel_error *err, const struct vessel_er
 void cli_print_help(const char *name);
 
 #define CLI_HELP 0x100
-/* getopt_long over a command's argv; shortopts start with "+:" (stop at the
- * first positional, ':' for a missing value); --help prints the help and returns CLI_HELP; a bad
- * flag fills err and returns '?'. */
+/* getopt_long over a command's argv. shortopts start with ':' (a missing
+ * value reported): flags may then follow the positionals, as docker's
+ * (`vessel logs web -f`); with "+:" they stop at the first positional, for
+ * the commands whose trailing words are a command of the container's (run,
+ * create, exec). --help prints the help and returns CLI_HELP; a bad flag
+ * fills err and returns '?'. */
 struct option;
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const struct option *longopts, struct vessel_error *err);

@@ -219,7 +219,7 @@ int cli_format_flag(const char *cmd, int argc, char **argv, const char **format,
       {NULL, 0, NULL, 0},
   };
   int c;
-  while ((c = cli_getopt(cmd, argc, argv, "+:f:", opts, err)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, ":f:", opts, err)) != -1) {
     if (c == CLI_HELP)
       return 1;
     if (c == 'f')

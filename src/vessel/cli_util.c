@@ -62,7 +62,7 @@ int cli_parse_format(const char *cmd, const char *s, bool *json, struct vessel_e
 int cli_no_flags(const char *cmd, int argc, char **argv, struct vessel_error *err)
 {
   static const struct option opts[] = {{"help", no_argument, NULL, CLI_HELP}, {NULL, 0, NULL, 0}};
-  int c = cli_getopt(cmd, argc, argv, "+:", opts, err);
+  int c = cli_getopt(cmd, argc, argv, ":", opts, err);
   if (c == -1)
     return 0;
   return c == CLI_HELP ? 1 : -1;
@@ -135,7 +135,7 @@ int cli_list_flags(const char *cmd, int argc, char **argv, bool *quiet, bool *js
   };
   *quiet = *json = false;
   int c;
-  while ((c = cli_getopt(cmd, argc, argv, "+:q", opts, err)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, ":q", opts, err)) != -1) {
     switch (c) {
     case 'q':
       *quiet = true;
@@ -171,7 +171,7 @@ int cli_prune_flags(const char *cmd, int argc, char **argv, bool *force, bool *a
   if (volumes)
     *volumes = false;
   int c;
-  while ((c = cli_getopt(cmd, argc, argv, all ? "+:fa" : "+:f", opts, err)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, all ? ":fa" : ":f", opts, err)) != -1) {
     switch (c) {
     case 'f':
       *force = true;

@@ -70,7 +70,7 @@ int cmd_save(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   struct output out = {.fd = -1};
   enum image_archive_format format = IMAGE_ARCHIVE_DOCKER;
   int c;
-  while ((c = cli_getopt("save", argc, argv, "+:o:", opts, err)) != -1) {
+  while ((c = cli_getopt("save", argc, argv, ":o:", opts, err)) != -1) {
     switch (c) {
     case 'o':
       out.path = optarg;
@@ -110,7 +110,7 @@ int cmd_load(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   const char *input = NULL;
   bool quiet = false;
   int c;
-  while ((c = cli_getopt("load", argc, argv, "+:i:q", opts, err)) != -1) {
+  while ((c = cli_getopt("load", argc, argv, ":i:q", opts, err)) != -1) {
     switch (c) {
     case 'i':
       input = optarg;
@@ -151,7 +151,7 @@ int cmd_export(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   };
   struct output out = {.fd = -1};
   int c;
-  while ((c = cli_getopt("export", argc, argv, "+:o:", opts, err)) != -1) {
+  while ((c = cli_getopt("export", argc, argv, ":o:", opts, err)) != -1) {
     switch (c) {
     case 'o':
       out.path = optarg;

@@ -31,7 +31,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   struct ps_opts po = {.last = -1};
   bool all = false, quiet = false, json = false;
   int c, ret = -1;
-  while ((c = cli_getopt("ps", argc, argv, "+:aqf:n:l", opts, err)) != -1) {
+  while ((c = cli_getopt("ps", argc, argv, ":aqf:n:l", opts, err)) != -1) {
     switch (c) {
     case 'a':
       all = true;
@@ -115,7 +115,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   };
   bool force = false, volumes = false;
   int c;
-  while ((c = cli_getopt("rm", argc, argv, "+:fv", opts, err)) != -1) {
+  while ((c = cli_getopt("rm", argc, argv, ":fv", opts, err)) != -1) {
     switch (c) {
     case 'f':
       force = true;

@@ -29,7 +29,7 @@ int cmd_cp(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   };
   struct engine_cp_opts o = {.tar_fd = -1};
   int c;
-  while ((c = cli_getopt("cp", argc, argv, "+:aL", opts, err)) != -1) {
+  while ((c = cli_getopt("cp", argc, argv, ":aL", opts, err)) != -1) {
     switch (c) {
     case 'a':
       o.archive = true;

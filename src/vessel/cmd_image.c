@@ -30,7 +30,7 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   const char *changes[IMPORT_CHANGES_MAX + 1] = {0};
   size_t n = 0;
   int c;
-  while ((c = cli_getopt("import", argc, argv, "+:c:", opts, err)) != -1) {
+  while ((c = cli_getopt("import", argc, argv, ":c:", opts, err)) != -1) {
     switch (c) {
     case 'c':
       if (n >= IMPORT_CHANGES_MAX)

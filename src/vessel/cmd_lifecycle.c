@@ -108,7 +108,7 @@ static int stop_or_restart(const char *cmd, bool restart, struct cli *cli, int a
       {NULL, 0, NULL, 0},
   };
   int timeout = -1, c;
-  while ((c = cli_getopt(cmd, argc, argv, "+:t:", opts, err)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, ":t:", opts, err)) != -1) {
     if (c == CLI_HELP)
       return 0;
     if (c != 't' || parse_timeout(cmd, optarg, &timeout, err) < 0)
@@ -137,7 +137,7 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   };
   bool attach = false;
   int c;
-  while ((c = cli_getopt("start", argc, argv, "+:a", opts, err)) != -1) {
+  while ((c = cli_getopt("start", argc, argv, ":a", opts, err)) != -1) {
     if (c == CLI_HELP)
       return 0;
     if (c != 'a')
@@ -169,7 +169,7 @@ int cmd_kill(struct cli *cli, int argc, char **argv, struct vessel_error *err)
       {NULL, 0, NULL, 0},
   };
   int sig = 9, c; /* SIGKILL, as docker */
-  while ((c = cli_getopt("kill", argc, argv, "+:s:", opts, err)) != -1) {
+  while ((c = cli_getopt("kill", argc, argv, ":s:", opts, err)) != -1) {
     if (c == CLI_HELP)
       return 0;
     if (c != 's')

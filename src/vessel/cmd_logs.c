@@ -54,7 +54,7 @@ int cmd_logs(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   struct engine_logs_opts o = {.tail = -1};
   struct print p = {0};
   int c;
-  while ((c = cli_getopt("logs", argc, argv, "+:fn:t", opts, err)) != -1) {
+  while ((c = cli_getopt("logs", argc, argv, ":fn:t", opts, err)) != -1) {
     long long n;
     switch (c) {
     case 'f':

@@ -201,7 +201,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv, struct vessel_error *err)
   json_t **rows = NULL;
   size_t n_rows = 0;
   int c, ret = -1;
-  while ((c = cli_getopt("stats", argc, argv, "+:a", opts, err)) != -1) {
+  while ((c = cli_getopt("stats", argc, argv, ":a", opts, err)) != -1) {
     switch (c) {
     case 'a':
       s.all = true;

@@ -20,7 +20,7 @@ static int format_flags(const char *cmd, int argc, char **argv, struct cli_forma
       {NULL, 0, NULL, 0},
   };
   int c;
-  while ((c = cli_getopt(cmd, argc, argv, "+:f:", opts, err)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, ":f:", opts, err)) != -1) {
     if (c == CLI_HELP)
       return 1;
     if (c != 'f' || cli_format_parse(cmd, optarg, f, err) < 0)

@@ -24,7 +24,7 @@ static int cmd_volume_create(struct cli *cli, int argc, char **argv, struct vess
   size_t n_labels = 0;
   const char *name = NULL;
   int c;
-  while ((c = cli_getopt("volume create", argc, argv, "+:d:", opts, err)) != -1) {
+  while ((c = cli_getopt("volume create", argc, argv, ":d:", opts, err)) != -1) {
     switch (c) {
     case 'l': {
       if (!optarg[0] || optarg[0] == '=')
@@ -137,7 +137,7 @@ static int cmd_volume_rm(struct cli *cli, int argc, char **argv, struct vessel_e
   };
   bool force = false;
   int c;
-  while ((c = cli_getopt("volume rm", argc, argv, "+:f", opts, err)) != -1) {
+  while ((c = cli_getopt("volume rm", argc, argv, ":f", opts, err)) != -1) {
     if (c == CLI_HELP)
       return 0;
     if (c != 'f')

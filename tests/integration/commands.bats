@@ -348,6 +348,23 @@ status_of() { v inspect --format '{{.State.Status}}' "$1"; }
   run -125 v system nosuchverb
 }
 
+@test "flags may follow the container, as docker's, but not run's or exec's command" {
+  v run -d --name late busybox sh -c 'echo one; echo two; sleep 100' >/dev/null
+  sleep 0.3
+  [[ $(v inspect late --format '{{.State.Status}}') == running ]]
+  [[ $(v logs late --tail 1) == two ]]
+  run -0 v exec late echo -n --tail
+  [[ $output == --tail ]]
+  run -0 v run --rm busybox echo -e 'a\tb'
+  [[ $output == $'a\tb' ]]
+  run -125 v logs late --no-such-flag
+  [[ $output == *"unknown flag"* ]]
+  v stop late -t 0 >/dev/null
+  v rm late -f >/dev/null
+  run -0 v ps -a -q
+  [[ -z $output ]]
+}
+
 @test "commands: the suite left no mounts, cgroups or processes behind" {
   engine_assert_clean
   run ! ls /etc/vessel-cp-escape-* /etc/vessel-cp-tar-*
