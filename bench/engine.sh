@@ -17,7 +17,10 @@
 # Environment (defaults in brackets):
 #   VESSEL          the engine  [build/src/vessel/vessel, built with meson if missing]
 #   RUNTIME         the runtime [build/src/vessel-runtime/vessel-runtime]
-#   N               hyperfine runs of vessel and vessel-runtime  [20]
+#   N               hyperfine runs of vessel and vessel-runtime  [30]
+#   ROUNDS          ... in this many interleaved rounds, forward then reverse
+#                   order, the runs of all rounds pooled (as
+#                   ../shared/bench/peers.sh does)  [3]
 #   PODMAN_N        hyperfine runs of podman run --rm  [10]
 #   K               detached containers started per engine  [50]
 #   UNPACK_N        hyperfine runs of each unpack  [3]
@@ -49,7 +52,7 @@ case ${1:-} in
   *) die "no arguments expected (got '$1'); see --help" ;;
 esac
 
-N=${N:-20} PODMAN_N=${PODMAN_N:-10} K=${K:-50} UNPACK_N=${UNPACK_N:-3}
+N=${N:-30} ROUNDS=${ROUNDS:-3} PODMAN_N=${PODMAN_N:-10} K=${K:-50} UNPACK_N=${UNPACK_N:-3}
 LAYER_SRC=${LAYER_SRC:-/usr/include} PODMAN=${PODMAN:-auto}
 PODMAN_RUNTIME=${PODMAN_RUNTIME:-runc} HIDE_CGROUP2=${HIDE_CGROUP2:-auto}
 for v in N PODMAN_N K UNPACK_N; do
@@ -253,12 +256,30 @@ say "=== latency: run --rm busybox true ($N runs; podman $PODMAN_N) ==="
 # written back, inodes freed before are skipped by ext4 for 5 s only (300 s
 # while their table block is dirty): each peer starts on a quiet allocator
 settle_inodes() { sync; sleep 6; }
-settle_inodes
-hyperfine -N --style basic --warmup 3 --runs "$N" --export-json "$W/latency.json" \
-  -n "vessel run --rm" "${V[*]} run --rm busybox true" \
-  -n "vessel-runtime run" "${RT_RUN[*]}" || fail "hyperfine (vessel, vessel-runtime) failed"
-LAT_V=$(hf_median "$W/latency.json" "vessel run --rm")
-LAT_RT=$(hf_median "$W/latency.json" "vessel-runtime run")
+# interleaved rounds, so that a drift of the machine's load or of its inode
+# allocator (each run frees ~17 inodes) weighs on both alike
+per_round=$(((N + ROUNDS - 1) / ROUNDS))
+lat_cmds=("vessel run --rm" "${V[*]} run --rm busybox true" "vessel-runtime run" "${RT_RUN[*]}")
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=(0 2)
+  ((r % 2)) || order=(2 0)
+  for i in "${order[@]}"; do
+    settle_inodes
+    hyperfine -N --style basic --warmup 3 --runs "$per_round" \
+      --export-json "$W/latency.$i.round$r.json" -n "${lat_cmds[i]}" "${lat_cmds[i + 1]}" ||
+      fail "hyperfine (${lat_cmds[i]}) failed"
+  done
+done
+# the median of the runs of all rounds, ms
+pooled_median() {
+  jq -rs '[.[].results[0].times[]] | sort as $t | ($t | length) as $n
+    | if $n == 0 then "-" else
+        ((if $n % 2 == 1 then $t[($n - 1) / 2] else ($t[$n / 2 - 1] + $t[$n / 2]) / 2 end)
+         * 10000 | floor) / 10 end' "$@"
+}
+LAT_V=$(pooled_median "$W"/latency.0.round*.json)
+LAT_RT=$(pooled_median "$W"/latency.2.round*.json)
+say "pooled over $ROUNDS rounds: vessel run --rm $LAT_V ms, vessel-runtime run $LAT_RT ms"
 LAT_P=-
 if [[ $USE_PODMAN == 1 ]]; then
   settle_inodes

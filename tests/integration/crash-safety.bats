@@ -89,7 +89,7 @@ store_ok() {
 nothing_left() {
   local id f
   [[ -z $(ls -A "$T/root/names") ]] || { echo "names left: $(ls -A "$T/root/names")" >&2; return 1; }
-  [[ -z $(ls -A "$T/root/containers" | grep -v '^\.lock$') ]] ||
+  [[ -z $(ls -A "$T/root/containers" | grep -v '^\.lock$\|^\.spares$') ]] ||
     { echo "container dirs left: $(ls -A "$T/root/containers")" >&2; return 1; }
   [[ -z $(ls "$T/run/runtime" 2>/dev/null) ]] ||
     { echo "runtime state left: $(ls -A "$T/run/runtime")" >&2; return 1; }

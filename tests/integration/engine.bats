@@ -27,6 +27,29 @@ cgroup_dirs_of() {
   [[ $status -eq 0 && -z $output ]]
 }
 
+@test "engine: run --rm leaves its empty directories as spares for the next container, and only those" {
+  local spares=$T/root/containers/.spares
+  v run --rm busybox true
+  [[ -d $spares/0.upper && -d $spares/0.work && -d $spares/0.rootfs ]]
+  [[ -z $(find "$spares/0.upper" "$spares/0.work" "$spares/0.rootfs" -mindepth 1) ]]
+  # the next one takes them, writes, and leaves them to no one
+  run -0 v run --rm busybox sh -c 'test ! -e /written && echo data >/written && cat /written'
+  [[ $output == data && ! -e $spares/0.upper ]]
+  run -0 v run --rm busybox sh -c 'test ! -e /written && ls -A /tmp'
+  [[ -z $output && -d $spares/0.upper ]]
+  # a detached container takes them too; what it writes stays its own
+  v run -d --name keeper busybox sh -c 'echo kept >/file; sleep 100' >/dev/null
+  [[ ! -e $spares/0.upper ]]
+  sleep 0.3
+  [[ $(cat "$T/root/containers/$(v inspect -f '{{.Id}}' keeper)/upper/file") == kept ]]
+  v rm -f keeper >/dev/null
+  # container prune removes them
+  v run --rm busybox true
+  [[ -d $spares/0.upper ]]
+  v container prune -f >/dev/null
+  [[ ! -e $spares ]]
+}
+
 @test "engine: exit codes are the container's, 126 not executable, 127 not found" {
   run v run --rm busybox sh -c 'exit 3'
   [[ $status -eq 3 ]]

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/spares.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
 #include "util/crashpoint.h"
@@ -309,6 +310,8 @@ int engine_prune(struct engine *e, char ***ids, struct vessel_error *err)
     engine_container_clear(&fresh);
   }
   engine_list_free(v, n);
+  if (ret == 0 && spares_prune(e->containers_fd, err) < 0)
+    ret = -1;
   if (ret == 0)
     *ids = TAKE_PTR(out);
   return ret;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/spares.h"
 #include "engine/monitor.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
@@ -48,6 +49,9 @@ struct run_state {
    * only once, as running. On ext4 without a journal each file made and
    * removed cost ~0.2 ms of such a run. */
   bool foreground, transient;
+  /* transient, ended: no mount and no process of it is left, and we still
+   * hold its lock; its directories can be spares (spares.h) */
+  bool unmounted;
   char *config;
   json_t *config_json; /* config, parsed: the runtime need not parse it again */
   char host_name[HOST_NAME_MAX + 1];
@@ -58,6 +62,8 @@ static void run_state_clear(struct run_state *s)
   if (s->vol_lock >= 0)
     close(s->vol_lock);
   if (s->made) {
+    if (s->unmounted && s->dirfd >= 0)
+      spares_keep(s->e->containers_fd, s->rec.id, s->dirfd);
     engine_destroy(s->e, s->rec.id, s->rec.name);
     run_flags_cleanup(s->e, &s->rec, s->vols_made);
   }
@@ -93,9 +99,10 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
     return vessel_error_set(err, errno, "lock container `%s`", s->rec.id);
   /* the overlay's root takes upper's mode: 0755 as in docker (the
    * container's directory itself stays 0700) */
+  spares_take(s->e->containers_fd, s->dirfd);
   static const char *const dirs[] = {"upper", "work", "rootfs"};
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-    if (mkdirat(s->dirfd, dirs[i], i == 1 ? 0700 : 0755) < 0)
+    if (mkdirat(s->dirfd, dirs[i], i == 1 ? 0700 : 0755) < 0 && errno != EEXIST)
       return vessel_error_set(err, errno, "create `%s` of container `%s`", dirs[i], s->rec.id);
   crashpoint("create-dir");
   return 0;
@@ -260,7 +267,11 @@ static int run_monitor(struct run_state *s, bool foreground, int *ready_fd,
   } else {
     r = runtime_run(&ctx, &co, false, &status, err);
   }
-  umount2(s->rootfs, MNT_DETACH);
+  /* the runtime reaped the init, the last of the container's processes
+   * (its pid namespace ends with it); a busy overlay is left detached */
+  s->unmounted = s->transient && r == 0 && umount2(s->rootfs, UMOUNT_NOFOLLOW) == 0;
+  if (!s->unmounted)
+    umount2(s->rootfs, MNT_DETACH);
   crashpoint("start-exited");
   if (r < 0) {
     status = engine_exec_failure_status(err);

@@ -164,6 +164,9 @@ int fs_write_atomic(int dirfd, const char *name, const char *buf, size_t len, bo
 
 int fs_mkdir_p(const char *path, mode_t mode, struct vessel_error *err)
 {
+  /* mostly there already: one call, not one a component */
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
   char buf[PATH_MAX];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
     return vessel_error_set(err, ENAMETOOLONG, "mkdir `%s`", path);

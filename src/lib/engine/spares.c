@@ -1,0 +1,133 @@
+/* Spare directories of containers (spares.h). */
+#include "engine/spares.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/internal.h"
+#include "util/cleanup.h"
+
+#define SPARES ".spares"
+#define SLOTS 4 /* as many runs at once keep and take them */
+
+static const struct part {
+  const char *name;
+  mode_t mode; /* as run.c's make_dir makes it */
+} parts[] = {
+    /* upper first: moving it claims a slot, and takes one */
+    {"upper", 0755},
+    {"work", 0700},
+    {"rootfs", 0755},
+};
+
+static void slot_name(char out[32], int slot, const char *part)
+{
+  snprintf(out, 32, "%d.%s", slot, part);
+}
+
+void spares_take(int containers_fd, int dirfd)
+{
+  _cleanup_close_ int spares =
+      openat(containers_fd, SPARES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (spares < 0)
+    return;
+  char name[32];
+  for (int slot = 0; slot < SLOTS; slot++) {
+    slot_name(name, slot, parts[0].name);
+    if (renameat2(spares, name, dirfd, parts[0].name, RENAME_NOREPLACE) < 0)
+      continue;
+    for (size_t i = 1; i < ARRAY_SIZE(parts); i++) {
+      slot_name(name, slot, parts[i].name);
+      renameat2(spares, name, dirfd, parts[i].name, RENAME_NOREPLACE);
+    }
+    return;
+  }
+}
+
+static bool empty_dir(int parent, const char *name)
+{
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  _cleanup_closedir_ DIR *d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return false;
+  }
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+      return false;
+  return true;
+}
+
+/* Ours, its mode as made, on the container directory's filesystem (nothing
+ * mounted on it) and empty. */
+static bool as_made(int dirfd, const struct stat *dir, const struct part *p, mode_t umask_now)
+{
+  struct stat st;
+  if (fstatat(dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+      st.st_mode != (S_IFDIR | (p->mode & ~umask_now)) || st.st_uid != geteuid() ||
+      st.st_gid != getegid() || st.st_dev != dir->st_dev)
+    return false;
+  if (strcmp(p->name, "work") == 0) {
+    _cleanup_close_ int work =
+        openat(dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct vessel_error ignored;
+    if (work < 0 || engine_remove_tree(work, "work", &ignored) < 0) /* the overlay's own */
+      return false;
+  }
+  return empty_dir(dirfd, p->name);
+}
+
+void spares_keep(int containers_fd, const char *id, int dirfd)
+{
+  struct stat dir, named;
+  /* still the container's: not taken away by an rm -f meanwhile */
+  if (fstat(dirfd, &dir) < 0 || fstatat(containers_fd, id, &named, AT_SYMLINK_NOFOLLOW) < 0 ||
+      dir.st_ino != named.st_ino || dir.st_dev != named.st_dev)
+    return;
+  mode_t umask_now = umask(0);
+  umask(umask_now);
+  if (!as_made(dirfd, &dir, &parts[0], umask_now))
+    return;
+  if (mkdirat(containers_fd, SPARES, 0700) < 0 && errno != EEXIST)
+    return;
+  _cleanup_close_ int spares =
+      openat(containers_fd, SPARES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (spares < 0)
+    return;
+  char name[32];
+  for (int slot = 0; slot < SLOTS; slot++) {
+    slot_name(name, slot, parts[0].name);
+    if (renameat2(dirfd, parts[0].name, spares, name, RENAME_NOREPLACE) < 0)
+      continue;
+    for (size_t i = 1; i < ARRAY_SIZE(parts); i++) {
+      slot_name(name, slot, parts[i].name);
+      if (as_made(dirfd, &dir, &parts[i], umask_now))
+        renameat2(dirfd, parts[i].name, spares, name, RENAME_NOREPLACE);
+    }
+    return;
+  }
+}
+
+int spares_prune(int containers_fd, struct vessel_error *err)
+{
+  /* containers are made under this lock, shared: none takes a spare while
+   * they are removed */
+  _cleanup_close_ int creating =
+      openat(containers_fd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (creating < 0)
+    return vessel_error_set(err, errno, "open the containers' lock");
+  while (flock(creating, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return vessel_error_set(err, errno, "lock the containers");
+  return engine_remove_tree(containers_fd, SPARES, err);
+}
