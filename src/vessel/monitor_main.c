@@ -83,21 +83,6 @@ static __attribute__((noinline)) void remove_anonymous_volumes(const char *vesse
   free(args);
 }
 
-/* $VESSEL_MONITOR_IDLE, or vessel-monitor-idle beside vessel; NULL when
- * there is none (the monitor then stays itself). */
-static const char *idle_path(const char *vessel_exe, char out[PATH_MAX])
-{
-  const char *env = getenv("VESSEL_MONITOR_IDLE");
-  const char *slash = strrchr(vessel_exe, '/');
-  if (env && env[0])
-    snprintf(out, PATH_MAX, "%s", env);
-  else if (slash)
-    snprintf(out, PATH_MAX, "%.*s/vessel-monitor-idle", (int)(slash - vessel_exe), vessel_exe);
-  else
-    return NULL;
-  return access(out, X_OK) == 0 ? out : NULL;
-}
-
 int main(int argc, char **argv)
 {
   struct monitor_handoff resume;
@@ -121,19 +106,24 @@ int main(int argc, char **argv)
     strv_free(rec.cmd);
     strv_free(rec.env);
     rec.cmd = rec.env = NULL;
-    struct monitor_params p = {.runtime_root = argv[5],
-                               .vessel_exe = argv[6],
-                               .root = argv[7],
-                               .runroot = argv[8],
-                               .dirfd = dirfd,
-                               .id = id,
-                               .bundle = rec.bundle,
-                               .mon = &rec.mon,
-                               .ready_fd = &ready,
-                               .argv = argv,
-                               .idle_exe = idle_path(argv[6], idle),
-                               .lock_fd = lock,
-                               .resume = argc > 10 ? &resume : NULL};
+    struct monitor_params p = {
+        .runtime_root = argv[5],
+        .vessel_exe = argv[6],
+        .root = argv[7],
+        .runroot = argv[8],
+        .dirfd = dirfd,
+        .id = id,
+        .bundle = rec.bundle,
+        .mon = &rec.mon,
+        .ready_fd = &ready,
+        .argv = argv,
+        /* none: the monitor stays itself */
+        .idle_exe =
+            monitor_program_path("VESSEL_MONITOR_IDLE", "vessel-monitor-idle", argv[6], idle)
+                ? idle
+                : NULL,
+        .lock_fd = lock,
+        .resume = argc > 10 ? &resume : NULL};
     r = monitor_run(&p, &status, &err);
   }
   bool remove = rec.auto_remove;

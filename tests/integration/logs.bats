@@ -152,9 +152,11 @@ wait_exited() { # NAME
   id=$(v inspect prog | jq -r '.[0].Id')
   pgrep -f "^vessel-monitor $id" >/dev/null
   # idle, it is the small loop, with a few pages of its own (vessel-monitor
-  # itself keeps ~70 KiB)
+  # itself keeps ~70 KiB); what writing the log took it gives back after a
+  # quiet second
   local mon
   mon=$(pgrep -f "^vessel-monitor $id idle ")
+  sleep 1.5
   (($(awk '/^RssAnon:/{print $2}' "/proc/$mon/status") <= 24))
   VESSEL_MONITOR=/nonexistent v run -d --name forked busybox sh -c 'echo from-fork; exit 3' >/dev/null
   wait_exited forked

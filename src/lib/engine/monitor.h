@@ -3,6 +3,7 @@
  * restarts it by its policy and runs its health checks; a single-threaded
  * event loop (epoll over a pidfd, a signalfd, timerfds and the streams). */
 #pragma once
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -68,6 +69,10 @@ int health_record(int dirfd, struct engine_health_result *r, bool counts, int re
 /* Status "starting" for a fresh start (no-op without a health check). */
 int health_reset(int dirfd, struct vessel_error *err);
 
+/* A helper program of vessel's: $env, or name beside vessel_exe; false
+ * when there is none to run. */
+bool monitor_program_path(const char *env, const char *name, const char *vessel_exe,
+                          char out[PATH_MAX]);
 /* The state after vessel-monitor's ten arguments, when its idle loop execs
  * it again: 0, or -1 when an argument is not one of it. */
 int monitor_handoff_parse(char *const *args, int n, struct monitor_handoff *h);

@@ -11,19 +11,6 @@
 #include "util/log.h"
 #include "util/selfclone.h"
 
-static bool monitor_path(const char *vessel_exe, char out[PATH_MAX])
-{
-  const char *env = getenv("VESSEL_MONITOR");
-  const char *slash = strrchr(vessel_exe, '/');
-  if (env && env[0])
-    snprintf(out, PATH_MAX, "%s", env);
-  else if (slash)
-    snprintf(out, PATH_MAX, "%.*s/vessel-monitor", (int)(slash - vessel_exe), vessel_exe);
-  else
-    return false;
-  return access(out, X_OK) == 0;
-}
-
 /* The fd survives the exec (it is ours, and vessel-monitor closes it on
  * exec again). */
 static bool keep(int fd)
@@ -35,7 +22,7 @@ void monitor_exec(const struct engine *e, const char *vessel_exe, int dirfd, int
                   int ready_fd, const char *id, bool made)
 {
   char path[PATH_MAX];
-  if (!vessel_exe[0] || !monitor_path(vessel_exe, path))
+  if (!vessel_exe[0] || !monitor_program_path("VESSEL_MONITOR", "vessel-monitor", vessel_exe, path))
     return;
   char fds[3][16];
   snprintf(fds[0], sizeof fds[0], "%d", dirfd);

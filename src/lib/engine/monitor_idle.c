@@ -2,6 +2,8 @@
  * (engine/monitor_handoff.h): the arguments, the fds kept across the exec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +22,20 @@
 #define STATE_HEALTHY "healthy="
 
 #define MONITOR_ARGC 10
+
+bool monitor_program_path(const char *env, const char *name, const char *vessel_exe,
+                          char out[PATH_MAX])
+{
+  const char *set = getenv(env);
+  const char *slash = strrchr(vessel_exe, '/');
+  if (set && set[0])
+    snprintf(out, PATH_MAX, "%s", set);
+  else if (slash)
+    snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - vessel_exe), vessel_exe, name);
+  else
+    return false;
+  return access(out, X_OK) == 0;
+}
 
 static int fd_of(long long v)
 {
