@@ -49,9 +49,10 @@ static inline bool handoff_number(const char *arg, const char *key, long long *o
     return false;
   long long v = 0;
   for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (9223372036854775807LL - 9) / 10)
+    int d = *p - '0';
+    if (v > (9223372036854775807LL - d) / 10)
       return false;
-    v = v * 10 + (*p - '0');
+    v = v * 10 + d;
   }
   if (*p)
     return false;
