@@ -29,9 +29,12 @@ cgroup_dirs_of() {
 
 @test "engine: run --rm leaves its empty directories as spares for the next container, and only those" {
   local spares=$T/root/containers/.spares
-  v run --rm busybox true
-  [[ -d $spares/0.upper && -d $spares/0.work && -d $spares/0.rootfs ]]
+  v run --rm --hostname first-one busybox true
+  [[ -d $spares/0.upper && -d $spares/0.work && -d $spares/0.rootfs && -f $spares/0.hostname ]]
   [[ -z $(find "$spares/0.upper" "$spares/0.work" "$spares/0.rootfs" -mindepth 1) ]]
+  # its /etc files are written over: the next one's name, whole
+  run -0 v run --rm --hostname two busybox cat /etc/hostname
+  [[ $output == two ]]
   # the next one takes them, writes, and leaves them to no one
   run -0 v run --rm busybox sh -c 'test ! -e /written && echo data >/written && cat /written'
   [[ $output == data && ! -e $spares/0.upper ]]

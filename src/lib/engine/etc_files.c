@@ -41,13 +41,15 @@ json_t *etc_files_mounts(const struct bundle_input *in)
   return a;
 }
 
-/* 0644: every user of the container reads them */
+/* 0644: every user of the container reads them. Written over, then cut to
+ * length, not truncated first: a spare's file (spares.h) keeps its block,
+ * whose freeing would cost a discard. */
 static int write_file(int dirfd, const char *name, const char *text, size_t len,
                       struct vessel_error *err)
 {
-  _cleanup_close_ int fd =
-      openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0 || fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len)
+  _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 || fchmod(fd, 0644) < 0 || pwrite(fd, text, len, 0) != (ssize_t)len ||
+      ftruncate(fd, (off_t)len) < 0)
     return vessel_error_set(err, errno ? errno : EIO, "write `%s`", name);
   return 0;
 }

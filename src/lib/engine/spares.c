@@ -19,12 +19,11 @@
 
 static const struct part {
   const char *name;
-  mode_t mode; /* as run.c's make_dir makes it */
+  mode_t mode; /* as run.c's make_dir (less the umask) or etc_files.c makes it */
 } parts[] = {
     /* upper first: moving it claims a slot, and takes one */
-    {"upper", 0755},
-    {"work", 0700},
-    {"rootfs", 0755},
+    {"upper", S_IFDIR | 0755},    {"work", S_IFDIR | 0700},  {"rootfs", S_IFDIR | 0755},
+    {"hostname", S_IFREG | 0644}, {"hosts", S_IFREG | 0644}, {"resolv.conf", S_IFREG | 0644},
 };
 
 static void slot_name(char out[32], int slot, const char *part)
@@ -69,14 +68,17 @@ static bool empty_dir(int parent, const char *name)
 }
 
 /* Ours, its mode as made, on the container directory's filesystem (nothing
- * mounted on it) and empty. */
+ * mounted on it); a directory empty, a file not linked elsewhere (its text
+ * the next container writes over). */
 static bool as_made(int dirfd, const struct stat *dir, const struct part *p, mode_t umask_now)
 {
   struct stat st;
-  if (fstatat(dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-      st.st_mode != (S_IFDIR | (p->mode & ~umask_now)) || st.st_uid != geteuid() ||
-      st.st_gid != getegid() || st.st_dev != dir->st_dev)
+  mode_t want = S_ISDIR(p->mode) ? p->mode & ~umask_now : p->mode;
+  if (fstatat(dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mode != want ||
+      st.st_uid != geteuid() || st.st_gid != getegid() || st.st_dev != dir->st_dev)
     return false;
+  if (S_ISREG(p->mode))
+    return st.st_nlink == 1;
   if (strcmp(p->name, "work") == 0) {
     _cleanup_close_ int work =
         openat(dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
