@@ -31,16 +31,17 @@ static bool overlay_path_ok(const char *p)
 }
 
 /* A volatile overlay never syncs its upper dir (its umount took 0.3 ms of
- * every `run --rm`); it leaves work/incompat/volatile, which must go before
- * the next mount of the same dirs. */
+ * every `run --rm`); it leaves work/work/incompat/volatile in the workdir,
+ * with which the next mount of the same dirs fails: the overlay's own
+ * work/work goes first (each mount makes it anew anyway). */
 static int volatile_reset(const char *work, struct vessel_error *err)
 {
   _cleanup_close_ int fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return vessel_error_set(err, errno, "open `%s`", work);
-  if (faccessat(fd, "incompat", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+  if (faccessat(fd, "work/incompat", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
     return 0;
-  return engine_remove_tree(fd, "incompat", err);
+  return engine_remove_tree(fd, "work", err);
 }
 
 int rootfs_mount(const char *target, char *const *lower, const char *upper, const char *work,
