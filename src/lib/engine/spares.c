@@ -26,9 +26,14 @@ static const struct part {
     {"hostname", S_IFREG | 0644}, {"hosts", S_IFREG | 0644}, {"resolv.conf", S_IFREG | 0644},
 };
 
-static void slot_name(char out[32], int slot, const char *part)
+/* Renames part i of a slot (<slot>.<part> in the spares) to or from the
+ * container directory dirfd, never over anything. */
+static int move(int spares, int dirfd, int slot, size_t i, bool to_spares)
 {
-  snprintf(out, 32, "%d.%s", slot, part);
+  char name[32];
+  snprintf(name, sizeof name, "%d.%s", slot, parts[i].name);
+  return to_spares ? renameat2(dirfd, parts[i].name, spares, name, RENAME_NOREPLACE)
+                   : renameat2(spares, name, dirfd, parts[i].name, RENAME_NOREPLACE);
 }
 
 void spares_take(int containers_fd, int dirfd)
@@ -37,15 +42,11 @@ void spares_take(int containers_fd, int dirfd)
       openat(containers_fd, SPARES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (spares < 0)
     return;
-  char name[32];
   for (int slot = 0; slot < SLOTS; slot++) {
-    slot_name(name, slot, parts[0].name);
-    if (renameat2(spares, name, dirfd, parts[0].name, RENAME_NOREPLACE) < 0)
+    if (move(spares, dirfd, slot, 0, false) < 0)
       continue;
-    for (size_t i = 1; i < ARRAY_SIZE(parts); i++) {
-      slot_name(name, slot, parts[i].name);
-      renameat2(spares, name, dirfd, parts[i].name, RENAME_NOREPLACE);
-    }
+    for (size_t i = 1; i < ARRAY_SIZE(parts); i++)
+      move(spares, dirfd, slot, i, false);
     return;
   }
 }
@@ -106,16 +107,12 @@ void spares_keep(int containers_fd, const char *id, int dirfd)
       openat(containers_fd, SPARES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (spares < 0)
     return;
-  char name[32];
   for (int slot = 0; slot < SLOTS; slot++) {
-    slot_name(name, slot, parts[0].name);
-    if (renameat2(dirfd, parts[0].name, spares, name, RENAME_NOREPLACE) < 0)
+    if (move(spares, dirfd, slot, 0, true) < 0)
       continue;
-    for (size_t i = 1; i < ARRAY_SIZE(parts); i++) {
-      slot_name(name, slot, parts[i].name);
+    for (size_t i = 1; i < ARRAY_SIZE(parts); i++)
       if (as_made(dirfd, &dir, &parts[i], umask_now))
-        renameat2(dirfd, parts[i].name, spares, name, RENAME_NOREPLACE);
-    }
+        move(spares, dirfd, slot, i, true);
     return;
   }
 }
