@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
-#include "engine/spares.h"
 #include "engine/monitor.h"
+#include "engine/spares.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
 #include "util/crashpoint.h"
@@ -50,7 +50,7 @@ struct run_state {
    * removed cost ~0.2 ms of such a run. */
   bool foreground, transient;
   /* transient, ended: no mount and no process of it is left, and we still
-   * hold its lock; its directories can be spares (spares.h) */
+   * hold its lock; its parts can be spares (spares.h) */
   bool unmounted;
   char *config;
   json_t *config_json; /* config, parsed: the runtime need not parse it again */
@@ -97,8 +97,9 @@ static int make_dir(struct run_state *s, struct vessel_error *err)
   s->lock = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (s->lock < 0 || flock(s->lock, LOCK_EX) < 0)
     return vessel_error_set(err, errno, "lock container `%s`", s->rec.id);
-  /* the overlay's root takes upper's mode: 0755 as in docker (the
-   * container's directory itself stays 0700) */
+  /* a removed run --rm's, if any wait (spares.h); the rest made here. The
+   * overlay's root takes upper's mode: 0755 as in docker (the container's
+   * directory itself stays 0700) */
   spares_take(s->e->containers_fd, s->dirfd);
   static const char *const dirs[] = {"upper", "work", "rootfs"};
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)

@@ -1,4 +1,4 @@
-/* Spare directories of containers (spares.h). */
+/* Spare parts of container directories (spares.h). */
 #include "engine/spares.h"
 
 #include <dirent.h>
