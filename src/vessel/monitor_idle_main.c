@@ -69,17 +69,12 @@ static int watch(int fd, int tag)
  * -1 (nothing, or no memfd: the line is then an entry of its own). */
 static int pending_out(int i, const struct timespec *now)
 {
-  if (m.ls[i].n == 0)
-    return -1;
-  int fd = memfd_create("vessel-pending", 0);
-  if (fd >= 0 && write(fd, m.ls[i].pending, m.ls[i].n) == (ssize_t)m.ls[i].n) {
-    m.ls[i].n = 0;
-    return fd;
-  }
+  int fd = handoff_pending_save(m.ls[i].pending, m.ls[i].n);
   if (fd >= 0)
-    close(fd);
-  logstream_flush(&m.log, &m.ls[i], now);
-  return -1;
+    m.ls[i].n = 0;
+  else
+    logstream_flush(&m.log, &m.ls[i], now);
+  return fd;
 }
 
 /* vessel-monitor again, told why and given the streams back. */
@@ -125,11 +120,8 @@ static bool map_bufs(void)
 /* The memfd vessel-monitor left with a line not ended yet. */
 static void pending_in(int i, int fd)
 {
-  if (fd < 0)
-    return;
-  ssize_t n = map_bufs() ? pread(fd, bufs->pending[i], LOGFILE_LINE_MAX, 0) : 0;
-  m.ls[i].n = n > 0 ? (size_t)n : 0;
-  close(fd);
+  if (fd >= 0)
+    m.ls[i].n = handoff_pending_load(fd, map_bufs() ? bufs->pending[i] : NULL, LOGFILE_LINE_MAX);
 }
 
 static void stream_read(int i)

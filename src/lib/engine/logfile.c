@@ -62,13 +62,6 @@ struct logwriter *logfile_writer(struct logfile *l)
   return &l->w;
 }
 
-int logfile_write(struct logfile *l, int stream, const struct timespec *ts, const char *text,
-                  size_t len, struct vessel_error *err)
-{
-  int r = logwriter_write(&l->w, stream, ts, text, len);
-  return r < 0 ? vessel_error_set(err, -r, "write the log `%s`", l->name) : 0;
-}
-
 /* --- reading --- */
 
 static int hexval(char c)

@@ -15,11 +15,8 @@ struct logfile;
  * truncates in place when full. dirfd must stay open while it is used. */
 struct logfile *logfile_open(int dirfd, const char *name, long long max_size, int max_file,
                              struct vessel_error *err);
-/* One entry; stream 1 stdout, 2 stderr. */
-int logfile_write(struct logfile *l, int stream, const struct timespec *ts, const char *text,
-                  size_t len, struct vessel_error *err);
 void logfile_close(struct logfile *l);
-/* The writer inside, for a container's streams (logstream_feed). */
+/* The writer inside: its entries (logwriter_write, logstream_feed). */
 struct logwriter *logfile_writer(struct logfile *l);
 
 /* The name of a container's log: <id>-json.log (out holds 80 bytes). */

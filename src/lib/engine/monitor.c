@@ -567,8 +567,8 @@ static void hand_over(struct monitor *m)
     clock_gettime(CLOCK_MONOTONIC, &now);
     h.health_at = mono_ns(&now) + mono_ns(&it.it_value);
   }
-  if ((m->out.ls.n && (h.pending_out = monitor_pending_save(m->out.ls.pending, m->out.ls.n)) < 0) ||
-      (m->err.ls.n && (h.pending_err = monitor_pending_save(m->err.ls.pending, m->err.ls.n)) < 0)) {
+  if ((m->out.ls.n && (h.pending_out = handoff_pending_save(m->out.ls.pending, m->out.ls.n)) < 0) ||
+      (m->err.ls.n && (h.pending_err = handoff_pending_save(m->err.ls.pending, m->err.ls.n)) < 0)) {
     log_debug("keep the monitor of `%.12s`: no memfd", m->p->id);
   } else {
     monitor_handoff_exec(m->p, m->p->lock_fd, m->p->mon->log_max_size, m->p->mon->log_max_file, &h);
@@ -594,8 +594,8 @@ static void resume(struct monitor *m, const struct monitor_handoff *h)
   m->stdin_keep = h->stdin_keep;
   m->out.fd = h->out;
   m->err.fd = h->err;
-  m->out.ls.n = monitor_pending_load(h->pending_out, m->out.ls.pending, LOGFILE_LINE_MAX);
-  m->err.ls.n = monitor_pending_load(h->pending_err, m->err.ls.pending, LOGFILE_LINE_MAX);
+  m->out.ls.n = handoff_pending_load(h->pending_out, m->out.ls.pending, LOGFILE_LINE_MAX);
+  m->err.ls.n = handoff_pending_load(h->pending_err, m->err.ls.pending, LOGFILE_LINE_MAX);
   watch(m, m->rs.pidfd, EV_PID);
   if (m->out.fd >= 0)
     watch(m, m->out.fd, EV_OUT);

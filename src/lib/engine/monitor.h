@@ -81,10 +81,6 @@ int monitor_handoff_parse(char *const *args, int n, struct monitor_handoff *h);
  * only when it could not (the fds are as they were). */
 void monitor_handoff_exec(const struct monitor_params *p, int lock_fd, long long log_max_size,
                           int log_max_file, const struct monitor_handoff *h);
-/* A memfd holding buf (n > 0), or -1; and its bytes read back (at most
- * max) into buf, the fd closed. */
-int monitor_pending_save(const char *buf, size_t n);
-size_t monitor_pending_load(int fd, char *buf, size_t max);
 
 /* Replaces this process (forked to be a detached container's monitor, the
  * root mounted in its own namespace, the record saying running) with the

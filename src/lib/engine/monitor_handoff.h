@@ -11,6 +11,8 @@
 #pragma once
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* both ways: the container's pidfd and streams (-1: ended), and a memfd
  * with each stream's line not ended yet (-1: none) */
@@ -58,6 +60,28 @@ static inline bool handoff_number(const char *arg, const char *key, long long *o
     return false;
   *out = neg ? -v : v;
   return true;
+}
+
+/* A memfd holding buf's n bytes (n > 0), left open across exec for the
+ * other side, or -1. */
+static inline int handoff_pending_save(const char *buf, size_t n)
+{
+  int fd = n ? memfd_create("vessel-pending", 0) : -1;
+  if (fd >= 0 && write(fd, buf, n) != (ssize_t)n) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+/* Its bytes read back (at most max) into buf, the fd closed; 0 for -1. */
+static inline size_t handoff_pending_load(int fd, char *buf, size_t max)
+{
+  if (fd < 0)
+    return 0;
+  ssize_t n = buf ? pread(fd, buf, max, 0) : 0;
+  close(fd);
+  return n > 0 ? (size_t)n : 0;
 }
 
 /* "key=NUMBER" in buf (64 bytes will do): returns buf */

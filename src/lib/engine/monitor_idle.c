@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "engine/monitor.h"
@@ -83,27 +82,6 @@ int monitor_handoff_parse(char *const *args, int n, struct monitor_handoff *h)
                  h->pidfd >= 0
              ? 0
              : -1;
-}
-
-int monitor_pending_save(const char *buf, size_t n)
-{
-  if (n == 0)
-    return -1;
-  int fd = memfd_create("vessel-pending", MFD_CLOEXEC);
-  if (fd >= 0 && write(fd, buf, n) != (ssize_t)n) {
-    close(fd);
-    fd = -1;
-  }
-  return fd;
-}
-
-size_t monitor_pending_load(int fd, char *buf, size_t max)
-{
-  if (fd < 0)
-    return 0;
-  ssize_t n = buf ? pread(fd, buf, max, 0) : 0;
-  close(fd);
-  return n > 0 ? (size_t)n : 0;
 }
 
 static bool inherit(int fd)

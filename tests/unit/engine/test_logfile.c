@@ -57,9 +57,8 @@ static bool never_alive(int dirfd)
 
 static void write_entry(struct logfile *l, int stream, time_t sec, const char *text)
 {
-  struct vessel_error err = {0};
   struct timespec ts = {.tv_sec = sec, .tv_nsec = 5};
-  CHECK(logfile_write(l, stream, &ts, text, strlen(text), &err) == 0);
+  CHECK(logwriter_write(logfile_writer(l), stream, &ts, text, strlen(text)) == 0);
 }
 
 static void writes_docker_json_lines(void)

@@ -67,13 +67,13 @@ static void parses_what_the_idle_loop_gives_back(void)
 
 static void a_pending_line_crosses_in_a_memfd(void)
 {
-  CHECK(monitor_pending_save("x", 0) == -1);
-  int fd = monitor_pending_save("half a li", 9);
+  CHECK(handoff_pending_save("x", 0) == -1);
+  int fd = handoff_pending_save("half a li", 9);
   CHECK(fd >= 0);
   char buf[32] = {0};
-  CHECK(monitor_pending_load(fd, buf, sizeof buf) == 9 && memcmp(buf, "half a li", 9) == 0);
+  CHECK(handoff_pending_load(fd, buf, sizeof buf) == 9 && memcmp(buf, "half a li", 9) == 0);
   CHECK(fcntl(fd, F_GETFD) < 0); /* closed */
-  CHECK(monitor_pending_load(-1, buf, sizeof buf) == 0);
+  CHECK(handoff_pending_load(-1, buf, sizeof buf) == 0);
 }
 
 TAP_MAIN({"numbers go and come back", numbers_go_and_come_back},
